@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// CIMKit: a Swift toolchain for memristor compute-in-memory chips.
+import PackageDescription
+
+// MARK: - Public products
+let products: [Product] = [
+    .executable(name: "cim", targets: ["cim"]),
+    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"]),
+]
+
+// MARK: - C shims (system libraries; OpenBLAS is loaded at run time, see Sources/CCIMBLAS)
+let shims: [Target] = [
+    .target(name: "CCIMBLAS", linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "CCIMKernels"),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+]
+
+// MARK: - Libraries (data → network → train)
+let libraries: [Target] = [
+    .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"]),
+    .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"]),
+    .target(name: "CIMNetwork", dependencies: ["CIMCore"]),
+    .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"]),
+]
+
+// MARK: - Executables
+let executables: [Target] = [
+    .executableTarget(name: "cim", dependencies: [
+        "CIMCore", "CIMData", "CIMNetwork", "CIMTrain",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"]),
+]
+
+// MARK: - Tests
+let tests: [Target] = [
+    .testTarget(name: "CIMCoreTests", dependencies: ["CIMCore"]),
+    .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib"]),
+    .testTarget(name: "CIMNetworkTests", dependencies: ["CIMNetwork"]),
+    .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
+    .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
+]
+
+let package = Package(
+    name: "CIMKit",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: shims + libraries + executables + tests,
+    swiftLanguageModes: [.v6]
+)

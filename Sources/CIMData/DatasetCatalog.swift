@@ -1,0 +1,129 @@
+import CIMCore
+import Foundation
+
+/// The datasets CIMKit knows by name, and where their IDX files live.
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
+    /// MNIST, shipped with CIMKit in `datasets/mnist/` and checked by SHA-256 at load time.
+    case mnist
+    /// Fashion-MNIST from the Debian package `dataset-fashion-mnist`.
+    case fashionMnist = "fashion-mnist"
+}
+
+/// A training and a test split, with where they came from.
+public struct DatasetSplits: Sendable {
+    /// Dataset name (or "custom").
+    public var name: String
+    /// Directory the files were read from.
+    public var directory: String
+    /// The 60,000-image (for MNIST) training split.
+    public var train: ImageDataset
+    /// The 10,000-image (for MNIST) test split.
+    public var test: ImageDataset
+    /// SHA-256 of each uncompressed file, by base file name (e.g. `train-images-idx3-ubyte`).
+    public var checksums: [String: String]
+}
+
+/// Finds and loads datasets.
+public enum DatasetCatalog {
+    /// The four base file names of an MNIST-style directory.
+    public static let fileNames = [
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    ]
+
+    /// Published SHA-256 of the uncompressed original MNIST files (see datasets/mnist/README.md).
+    public static let mnistSHA256: [String: String] = [
+        "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ]
+
+    /// Where the Debian package `dataset-fashion-mnist` installs its files.
+    public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+
+    /// The directory of the MNIST copy shipped with CIMKit.
+    ///
+    /// Looked up in order: `$CIMKIT_DATA_DIR/mnist`; `datasets/mnist` in a parent directory of
+    /// the running executable (a build inside the source tree); the source tree this library
+    /// was compiled from.
+    public static func shippedMNISTDirectory() throws(CIMError) -> String {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["CIMKIT_DATA_DIR"], !env.isEmpty {
+            candidates.append(env + "/mnist")
+        }
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        }
+        for _ in 0..<6 {
+            candidates.append(dir.appendingPathComponent("datasets/mnist").path)
+            dir.deleteLastPathComponent()
+        }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // Sources/CIMData
+            .deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(source.appendingPathComponent("datasets/mnist").path)
+        for candidate in candidates where hasIDXFiles(candidate) {
+            return candidate
+        }
+        throw CIMError.io(path: "datasets/mnist", reason:
+            "shipped MNIST not found (looked in \(candidates.joined(separator: ", "))); set CIMKIT_DATA_DIR or use --data DIR")
+    }
+
+    /// Whether `directory` holds the four IDX files (plain or `.gz`).
+    public static func hasIDXFiles(_ directory: String) -> Bool {
+        fileNames.allSatisfy { (try? resolve(directory: directory, base: $0)) != nil }
+    }
+
+    /// The path of `base` or `base.gz` in `directory`.
+    static func resolve(directory: String, base: String) throws(CIMError) -> String {
+        let fm = FileManager.default
+        for name in [base + ".gz", base] where fm.fileExists(atPath: directory + "/" + name) {
+            return directory + "/" + name
+        }
+        throw CIMError.io(path: directory + "/" + base + "[.gz]", reason: "no such file")
+    }
+
+    /// Loads a named dataset.
+    public static func load(_ name: DatasetName) throws(CIMError) -> DatasetSplits {
+        switch name {
+        case .mnist:
+            return try load(directory: shippedMNISTDirectory(), name: name.rawValue, expectedSHA256: mnistSHA256)
+        case .fashionMnist:
+            guard hasIDXFiles(fashionMNISTDirectory) else {
+                throw CIMError.io(path: fashionMNISTDirectory, reason:
+                    "Fashion-MNIST not installed; run 'apt-get install dataset-fashion-mnist' or use --data DIR")
+            }
+            return try load(directory: fashionMNISTDirectory, name: name.rawValue)
+        }
+    }
+
+    /// Loads the four IDX files of `directory` (plain or `.gz`).
+    ///
+    /// - Parameter expectedSHA256: if given, the SHA-256 of each uncompressed file must match.
+    public static func load(directory: String, name: String = "custom",
+                            expectedSHA256: [String: String]? = nil) throws(CIMError) -> DatasetSplits {
+        var files: [String: IDXFile] = [:]
+        var sums: [String: String] = [:]
+        for base in fileNames {
+            let path = try resolve(directory: directory, base: base)
+            let raw = try GzipFile.read(path: path)
+            let sum = SHA256.hex(of: raw)
+            if let expected = expectedSHA256?[base], expected != sum {
+                throw CIMError.format(path: path, reason: "SHA-256 of the uncompressed content is \(sum), expected \(expected)")
+            }
+            sums[base] = sum
+            files[base] = try IDXFile(parsing: raw, path: path, expectedRank: base.contains("images") ? 3 : 1)
+        }
+        let train = try ImageDataset(images: files["train-images-idx3-ubyte"]!, labels: files["train-labels-idx1-ubyte"]!,
+                                     name: directory + "/train-*")
+        let test = try ImageDataset(images: files["t10k-images-idx3-ubyte"]!, labels: files["t10k-labels-idx1-ubyte"]!,
+                                    name: directory + "/t10k-*")
+        guard train.height == test.height, train.width == test.width else {
+            throw CIMError.format(path: directory, reason:
+                "train images are \(train.height)×\(train.width) but test images are \(test.height)×\(test.width)")
+        }
+        return DatasetSplits(name: name, directory: directory, train: train, test: test, checksums: sums)
+    }
+}

@@ -1,0 +1,68 @@
+import CIMCore
+
+/// An IDX array of unsigned bytes (LeCun's MNIST format): a big-endian header
+/// `0x00 0x00 0x08 ndim`, then `ndim` big-endian UInt32 dimensions, then the data.
+public struct IDXFile: Equatable, Sendable {
+    /// Extents, outermost first (e.g. `[60000, 28, 28]`).
+    public var dimensions: [Int]
+    /// The payload, `dimensions.reduce(1, *)` bytes.
+    public var bytes: [UInt8]
+
+    /// Parses IDX content.
+    ///
+    /// - Parameters:
+    ///   - data: the (decompressed) file content.
+    ///   - path: used in error messages only.
+    ///   - expectedRank: the number of dimensions required (3 for images, 1 for labels).
+    public init(parsing data: [UInt8], path: String, expectedRank: Int? = nil) throws(CIMError) {
+        guard data.count >= 4 else {
+            throw CIMError.format(path: path, reason: "too short for an IDX header (\(data.count) bytes)")
+        }
+        guard data[0] == 0, data[1] == 0 else {
+            throw CIMError.format(path: path, reason: String(
+                format: "not an IDX file (magic starts 0x%02x%02x, expected 0x0000)", data[0], data[1]))
+        }
+        guard data[2] == 0x08 else {
+            throw CIMError.format(path: path, reason: String(
+                format: "unsupported IDX element type 0x%02x (only 0x08, unsigned byte)", data[2]))
+        }
+        let rank = Int(data[3])
+        if let expectedRank, rank != expectedRank {
+            throw CIMError.format(path: path, reason: String(
+                format: "IDX magic 0x%08x has %d dimensions, expected %d", 0x800 | rank, rank, expectedRank))
+        }
+        guard rank >= 1 else { throw CIMError.format(path: path, reason: "IDX file has no dimensions") }
+        let header = 4 + 4 * rank
+        guard data.count >= header else {
+            throw CIMError.format(path: path, reason: "truncated IDX header (\(data.count) of \(header) bytes)")
+        }
+        var dims: [Int] = []
+        for d in 0..<rank {
+            let o = 4 + 4 * d
+            dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
+        }
+        let (expected, overflow) = dims.reduce((1, false)) { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o)
+        }
+        guard !overflow else { throw CIMError.format(path: path, reason: "IDX dimensions \(dims) overflow") }
+        let payload = data.count - header
+        if payload < expected {
+            throw CIMError.format(path: path, reason:
+                "truncated: dimensions \(dims) need \(expected) data bytes, file has \(payload)")
+        }
+        if payload > expected {
+            throw CIMError.format(path: path, reason:
+                "\(payload - expected) unexpected bytes after the data for dimensions \(dims)")
+        }
+        dimensions = dims
+        bytes = Array(data[header...])
+    }
+
+    /// Reads and parses the IDX file at `path` (plain or `.gz`).
+    public init(path: String, expectedRank: Int? = nil) throws(CIMError) {
+        try self.init(parsing: GzipFile.read(path: path), path: path, expectedRank: expectedRank)
+    }
+}
+
+import Foundation

@@ -1,0 +1,118 @@
+import CIMCore
+
+/// One layer of a feed-forward network, as stored in files (`Codable`).
+///
+/// Convolutions are "valid" (stride 1, no padding) on NHWC activations; a convolution's
+/// weight matrix is `[outChannels, kernel·kernel·inChannels]` with columns ordered
+/// (kh, kw, c), and a dense layer's is `[outFeatures, inFeatures]`. `flatten` keeps NHWC
+/// order: feature index = (h·W + w)·C + c.
+public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
+    case conv2d(inChannels: Int, outChannels: Int, kernel: Int)
+    case dense(inFeatures: Int, outFeatures: Int)
+    case maxPool(size: Int)
+    case relu
+    case tanh
+    case sigmoid
+    case flatten
+
+    public var description: String {
+        switch self {
+        case let .conv2d(i, o, k): return "conv \(i)→\(o) \(k)×\(k)"
+        case let .dense(i, o): return "fc \(i)→\(o)"
+        case let .maxPool(s): return "maxpool \(s)"
+        case .relu: return "relu"
+        case .tanh: return "tanh"
+        case .sigmoid: return "sigmoid"
+        case .flatten: return "flatten"
+        }
+    }
+
+    /// Number of trainable parameters (weights then biases).
+    public var parameterCount: Int {
+        switch self {
+        case let .conv2d(i, o, k): return o * k * k * i + o
+        case let .dense(i, o): return o * i + o
+        default: return 0
+        }
+    }
+
+    /// Whether the layer has a weight matrix (and so maps onto a crossbar).
+    public var hasWeights: Bool { parameterCount > 0 }
+}
+
+/// A network: a per-sample input shape and an ordered list of layers.
+public struct Architecture: Codable, Equatable, Sendable {
+    /// A name (a preset name, or anything the user chose).
+    public var name: String
+    /// Per-sample input shape, `[height, width, channels]` for images.
+    public var inputShape: [Int]
+    /// Layers in order; the last must produce one logit per class.
+    public var layers: [LayerSpec]
+
+    public init(name: String, inputShape: [Int], layers: [LayerSpec]) {
+        self.name = name
+        self.inputShape = inputShape
+        self.layers = layers
+    }
+
+    /// Per-sample shapes after each layer (index 0 = input). Throws on any mismatch.
+    public func shapes() throws(CIMError) -> [[Int]] {
+        var shape = inputShape
+        var all = [shape]
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
+            throw CIMError.invalidConfig(field: "\(name).inputShape", reason: "\(shape) must be non-empty and positive")
+        }
+        for (index, layer) in layers.enumerated() {
+            let at = "\(name).layers[\(index)] (\(layer))"
+            switch layer {
+            case let .conv2d(i, o, k):
+                guard shape.count == 3, shape[2] == i else {
+                    throw CIMError.invalidConfig(field: at, reason: "expects [H, W, \(i)] input, got \(shape)")
+                }
+                guard i > 0, o > 0, k > 0, shape[0] >= k, shape[1] >= k else {
+                    throw CIMError.invalidConfig(field: at, reason: "kernel \(k) does not fit input \(shape)")
+                }
+                shape = [shape[0] - k + 1, shape[1] - k + 1, o]
+            case let .dense(i, o):
+                guard shape.count == 1, shape[0] == i else {
+                    throw CIMError.invalidConfig(field: at, reason: "expects [\(i)] input, got \(shape)")
+                }
+                guard o > 0 else { throw CIMError.invalidConfig(field: at, reason: "needs ≥ 1 output") }
+                shape = [o]
+            case let .maxPool(s):
+                guard shape.count == 3, s > 0, shape[0] >= s, shape[1] >= s else {
+                    throw CIMError.invalidConfig(field: at, reason: "cannot pool \(shape) by \(s)")
+                }
+                shape = [shape[0] / s, shape[1] / s, shape[2]]
+            case .flatten:
+                shape = [shape.reduce(1, *)]
+            case .relu, .tanh, .sigmoid:
+                break
+            }
+            all.append(shape)
+        }
+        return all
+    }
+
+    /// Checks that the layers chain and end in a vector of logits.
+    public func validate() throws(CIMError) {
+        let out = try shapes().last!
+        guard out.count == 1, out[0] >= 2 else {
+            throw CIMError.invalidConfig(field: "\(name).layers", reason: "must end in ≥ 2 logits, ends in \(out)")
+        }
+    }
+
+    /// Total trainable parameters.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// Number of weights (excluding biases): each is one differential device pair on a chip.
+    public var weightCount: Int {
+        layers.reduce(0) { acc, l in
+            switch l {
+            case let .conv2d(i, o, k): return acc + o * k * k * i
+            case let .dense(i, o): return acc + o * i
+            default: return acc
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import CIMCore
+
+/// Fully connected layer: `Y[N, out] = X[N, in] · Wᵀ + b`, W stored `[out, in]`.
+public struct Dense: Layer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    private var input: Tensor = Tensor(zeros: [0])
+
+    public init(inFeatures: Int, outFeatures: Int) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor {
+        precondition(x.shape.count == 2 && x.shape[1] == inFeatures, "Dense: bad input shape \(x.shape)")
+        let n = x.shape[0]
+        var y = Tensor(zeros: [n, outFeatures])
+        let bias = parameters + outFeatures * inFeatures
+        y.data.withUnsafeMutableBufferPointer { yp in
+            let out = yp.baseAddress!
+            for r in 0..<n { (out + r * outFeatures).update(from: bias, count: outFeatures) }
+            x.data.withUnsafeBufferPointer { xp in
+                BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
+                           b: parameters, ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
+            }
+        }
+        if training { input = x }
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor, parameters: UnsafePointer<Float>,
+                                  gradients: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> Tensor? {
+        let n = dy.shape[0]
+        precondition(input.shape == [n, inFeatures], "Dense.backward without a matching forward pass")
+        dy.data.withUnsafeBufferPointer { dyp in
+            input.data.withUnsafeBufferPointer { xp in
+                BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n, a: dyp.baseAddress!, lda: outFeatures,
+                           b: xp.baseAddress!, ldb: inFeatures, c: gradients, ldc: inFeatures)
+            }
+            columnSums(dyp.baseAddress!, rows: n, cols: outFeatures, into: gradients + outFeatures * inFeatures)
+        }
+        guard needInputGradient else { return nil }
+        var dx = Tensor(zeros: [n, inFeatures])
+        dy.data.withUnsafeBufferPointer { dyp in
+            dx.data.withUnsafeMutableBufferPointer { dxp in
+                BLAS.sgemm(m: n, n: inFeatures, k: outFeatures, a: dyp.baseAddress!, lda: outFeatures,
+                           b: parameters, ldb: inFeatures, c: dxp.baseAddress!, ldc: inFeatures)
+            }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,59 @@
+import CIMCore
+
+/// Non-overlapping max pooling (window = stride = `size`) on NHWC tensors; rows and columns
+/// that do not fill a window are dropped (floor), as in PyTorch's default.
+public struct MaxPool2D: Layer {
+    public let size: Int
+    private var argmax: [Int32] = []
+    private var inputShape: [Int] = []
+
+    public init(size: Int) { self.size = size }
+
+    public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor {
+        precondition(x.shape.count == 4, "MaxPool2D: bad input shape \(x.shape)")
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oh, ow) = (h / size, w / size)
+        var y = Tensor(zeros: [n, oh, ow, c])
+        if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                argmax.withUnsafeMutableBufferPointer { ap in
+                    var o = 0
+                    for b in 0..<n {
+                        for i in 0..<oh {
+                            for j in 0..<ow {
+                                let first = ((b * h + i * size) * w + j * size) * c
+                                for ch in 0..<c {
+                                    var best = first + ch
+                                    var value = xp[best]
+                                    for di in 0..<size {
+                                        for dj in 0..<size {
+                                            let idx = first + (di * w + dj) * c + ch
+                                            if xp[idx] > value { value = xp[idx]; best = idx }
+                                        }
+                                    }
+                                    yp[o] = value
+                                    ap[o] = Int32(best)
+                                    o += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = x.shape
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor, parameters: UnsafePointer<Float>,
+                                  gradients: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> Tensor? {
+        guard needInputGradient else { return nil }
+        precondition(dy.count == argmax.count, "MaxPool2D.backward without a matching forward pass")
+        var dx = Tensor(zeros: inputShape)
+        dx.data.withUnsafeMutableBufferPointer { dxp in
+            for (o, index) in argmax.enumerated() { dxp[Int(index)] += dy.data[o] }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,106 @@
+import CIMCore
+
+/// A feed-forward network with all parameters in one flat vector.
+///
+/// The flat layout (each weighted layer's weights, row-major, then its biases, in layer order)
+/// makes optimizers, checkpoints and the weights file one array each.
+public struct Network: Sendable {
+    /// The layers and input shape.
+    public let architecture: Architecture
+    /// All trainable parameters.
+    public var parameters: [Float]
+    /// Gradients of the last ``backward(_:)``, same layout as ``parameters``.
+    public var gradients: [Float]
+    /// Start of each layer's slice in ``parameters``.
+    public let offsets: [Int]
+    private var layers: [any Layer]
+
+    /// A network with PyTorch's default initialisation for `nn.Conv2d` and `nn.Linear`:
+    /// weights and biases uniform in ±1/√fan_in (kaiming-uniform with a = √5).
+    ///
+    /// - Parameters:
+    ///   - architecture: must pass ``Architecture/validate()``.
+    ///   - seed: seeds the `"init"` stream of ``RandomGenerator``.
+    public init(architecture: Architecture, seed: UInt64) throws(CIMError) {
+        try architecture.validate()
+        var rng = RandomGenerator(seed: seed, stream: "init")
+        var params: [Float] = []
+        params.reserveCapacity(architecture.parameterCount)
+        for spec in architecture.layers {
+            let fanIn: Int
+            switch spec {
+            case let .conv2d(i, _, k): fanIn = i * k * k
+            case let .dense(i, _): fanIn = i
+            default: continue
+            }
+            let bound = 1 / Float(fanIn).squareRoot()
+            for _ in 0..<spec.parameterCount { params.append(rng.uniform(-bound, bound)) }
+        }
+        try self.init(architecture: architecture, parameters: params)
+    }
+
+    /// A network with given parameters (e.g. loaded from a file).
+    public init(architecture: Architecture, parameters: [Float]) throws(CIMError) {
+        try architecture.validate()
+        guard parameters.count == architecture.parameterCount else {
+            throw CIMError.invalidConfig(field: "parameters", reason:
+                "\(parameters.count) values, \(architecture.name) needs \(architecture.parameterCount)")
+        }
+        if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+            throw CIMError.invalidConfig(field: "parameters[\(bad)]", reason: "\(parameters[bad]) is not finite")
+        }
+        self.architecture = architecture
+        self.parameters = parameters
+        self.gradients = [Float](repeating: 0, count: parameters.count)
+        var offsets: [Int] = []
+        var o = 0
+        for spec in architecture.layers {
+            offsets.append(o)
+            o += spec.parameterCount
+        }
+        self.offsets = offsets
+        self.layers = architecture.layers.map { $0.makeLayer() }
+    }
+
+    /// Logits `[N, classes]` for a batch `x` of shape `[N] + inputShape`.
+    ///
+    /// With `training: true` each layer keeps what ``backward(_:)`` needs.
+    public mutating func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
+                     "Network.forward: input \(x.shape) does not match \(architecture.inputShape)")
+        var h = x
+        parameters.withUnsafeBufferPointer { p in
+            for i in layers.indices {
+                h = layers[i].forward(h, parameters: p.baseAddress! + offsets[i], training: training)
+            }
+        }
+        return h
+    }
+
+    /// Back-propagates `dLogits` through the last training forward pass, filling ``gradients``.
+    public mutating func backward(_ dLogits: Tensor) {
+        var d: Tensor? = dLogits
+        let firstWeighted = architecture.layers.firstIndex(where: \.hasWeights) ?? 0
+        parameters.withUnsafeBufferPointer { p in
+            gradients.withUnsafeMutableBufferPointer { g in
+                for i in layers.indices.reversed() {
+                    guard let dy = d else { break }
+                    d = layers[i].backward(dy, parameters: p.baseAddress! + offsets[i],
+                                           gradients: g.baseAddress! + offsets[i],
+                                           needInputGradient: i > firstWeighted)
+                }
+            }
+        }
+    }
+
+    /// Predicted class of every example (inference, no caches kept).
+    public mutating func predict(_ x: Tensor) -> [Int] {
+        let logits = forward(x, training: false)
+        let classes = logits.shape[1]
+        return (0..<logits.shape[0]).map { r in
+            var best = 0
+            for c in 1..<classes where logits.data[r * classes + c] > logits.data[r * classes + best] { best = c }
+            return best
+        }
+    }
+}

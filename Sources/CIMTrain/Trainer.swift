@@ -1,0 +1,120 @@
+import CIMCore
+import CIMData
+import CIMNetwork
+import Foundation
+
+/// What a running training reports.
+public enum TrainingEvent: Sendable {
+    /// After each batch: epoch (1-based), batch (1-based), batches in the epoch, mean loss so far, images/s.
+    case batch(epoch: Int, batch: Int, of: Int, loss: Double, imagesPerSecond: Double)
+    /// After each epoch's evaluation.
+    case epoch(EpochRecord)
+}
+
+/// Digital (FP32) training: minibatch SGD/AdamW with softmax cross-entropy.
+public struct Trainer: Sendable {
+    public let config: TrainingConfig
+    public private(set) var network: Network
+    public private(set) var optimizer: Optimizer
+    public let data: DatasetSplits
+    public private(set) var epochs: [EpochRecord] = []
+    private var update: [Float] = []
+
+    /// Prepares a run: validates the config, initialises the network from the seed.
+    public init(config: TrainingConfig, data: DatasetSplits) throws(CIMError) {
+        try config.validate()
+        let expected = try config.architecture.inputShape
+        guard [data.train.height, data.train.width, 1] == expected else {
+            throw CIMError.invalidConfig(field: "dataset", reason:
+                "images are \(data.train.height)×\(data.train.width)×1, model \(config.model) expects \(expected)")
+        }
+        self.config = config
+        self.data = data
+        self.network = try Network(architecture: config.architecture, seed: config.seed)
+        self.optimizer = config.optimizer.make(count: network.parameters.count)
+    }
+
+    /// Batches in one epoch.
+    public var batchesPerEpoch: Int {
+        config.batchesPerEpoch ?? (data.train.count + config.batchSize - 1) / config.batchSize
+    }
+
+    /// The training indices of epoch `epoch` (1-based), in order: seeded permutations of the
+    /// training set, concatenated as needed; depends only on (seed, epoch).
+    public func order(epoch: Int) -> [Int] {
+        let needed = config.batchesPerEpoch.map { $0 * config.batchSize } ?? data.train.count
+        var rng = RandomGenerator(seed: config.seed, stream: "data/epoch-\(epoch)")
+        var out: [Int] = []
+        out.reserveCapacity(needed)
+        while out.count < needed {
+            var perm = Array(0..<data.train.count)
+            rng.shuffle(&perm)
+            out += perm.prefix(needed - out.count)
+        }
+        return out
+    }
+
+    /// One optimisation step on a batch; returns (loss, correct).
+    public mutating func step(x: Tensor, y: [Int32]) -> (loss: Float, correct: Int) {
+        let logits = network.forward(x, training: true)
+        let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
+        network.backward(r.gradient)
+        optimizer.computeUpdate(parameters: network.parameters, gradients: network.gradients, update: &update)
+        network.parameters.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { p[i] += update[i] }
+        }
+        return (r.loss, r.correct)
+    }
+
+    /// Trains one epoch (1-based number) and evaluates on the test set.
+    public mutating func runEpoch(_ epoch: Int, progress: (TrainingEvent) -> Void = { _ in }) -> EpochRecord {
+        let indices = order(epoch: epoch)
+        let batches = (indices.count + config.batchSize - 1) / config.batchSize
+        let start = ProcessStats.now()
+        var lossSum = 0.0
+        var correct = 0
+        for b in 0..<batches {
+            let lo = b * config.batchSize
+            let hi = min(lo + config.batchSize, indices.count)
+            let (x, y) = data.train.batch(indices: indices[lo..<hi])
+            let r = step(x: x, y: y)
+            lossSum += Double(r.loss)
+            correct += r.correct
+            let elapsed = ProcessStats.now() - start
+            progress(.batch(epoch: epoch, batch: b + 1, of: batches, loss: lossSum / Double(b + 1),
+                            imagesPerSecond: Double(hi) / max(elapsed, 1e-9)))
+        }
+        let trainSeconds = ProcessStats.now() - start
+        let evalStart = ProcessStats.now()
+        let test = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize)
+        let record = EpochRecord(
+            epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)),
+            trainAccuracy: Double(correct) / Double(max(indices.count, 1)),
+            testLoss: test.loss, testAccuracy: test.accuracy, images: indices.count,
+            trainSeconds: trainSeconds, evalSeconds: ProcessStats.now() - evalStart,
+            imagesPerSecond: Double(indices.count) / max(trainSeconds, 1e-9))
+        epochs.append(record)
+        progress(.epoch(record))
+        return record
+    }
+
+    /// Runs all remaining epochs.
+    public mutating func run(progress: (TrainingEvent) -> Void = { _ in }) {
+        while epochs.count < config.epochs {
+            _ = runEpoch(epochs.count + 1, progress: progress)
+        }
+    }
+
+    /// The `training.json` record of the run so far.
+    public func record(totalSeconds: Double, creator: String) throws(CIMError) -> TrainingRecord {
+        let best = epochs.max { $0.testAccuracy < $1.testAccuracy }
+        return TrainingRecord(
+            creator: creator, createdUTC: ISO8601DateFormatter().string(from: Date()), config: config,
+            architecture: network.architecture, parameterCount: network.parameters.count,
+            dataset: .init(name: data.name, directory: data.directory, trainCount: data.train.count,
+                           testCount: data.test.count, sha256: data.checksums),
+            blas: try BLAS.info, epochs: epochs, finalTestAccuracy: epochs.last?.testAccuracy ?? 0,
+            bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch ?? 0,
+            totalSeconds: totalSeconds, peakMemoryMB: ProcessStats.peakResidentMB)
+    }
+}

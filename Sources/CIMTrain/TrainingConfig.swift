@@ -1,0 +1,73 @@
+import CIMCore
+import CIMData
+import CIMNetwork
+
+/// Everything that determines a training run; written into `training.json`.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// Model preset name (see ``ModelPreset``).
+    public var model: String = ModelPreset.lenetWu2023.rawValue
+    /// Dataset name (`mnist`, `fashion-mnist`) or `custom` with ``dataDirectory``.
+    public var dataset: String = DatasetName.mnist.rawValue
+    /// A directory of IDX files that overrides ``dataset``.
+    public var dataDirectory: String? = nil
+    public var optimizer = OptimizerConfig()
+    /// Examples per training batch.
+    public var batchSize: Int = 64
+    /// Batches per epoch; `nil` = one pass over the training set (last batch may be partial).
+    /// Each epoch draws its batches from a fresh seeded permutation of the training set.
+    public var batchesPerEpoch: Int? = 400
+    public var epochs: Int = 13
+    /// Seed of every random stream of the run.
+    public var seed: UInt64 = 1
+    /// Use only the first N training examples (for quick runs and tests).
+    public var trainLimit: Int? = nil
+    /// Evaluate on only the first N test examples.
+    public var testLimit: Int? = nil
+    /// Examples per evaluation batch (does not change results).
+    public var evalBatchSize: Int = 100
+
+    public init() {}
+
+    /// The architecture of ``model``.
+    public var architecture: Architecture {
+        get throws(CIMError) {
+            guard let preset = ModelPreset(rawValue: model) else {
+                throw CIMError.invalidConfig(field: "model", reason:
+                    "unknown preset '\(model)' (known: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return preset.architecture
+        }
+    }
+
+    public func validate() throws(CIMError) {
+        _ = try architecture
+        if dataDirectory == nil, DatasetName(rawValue: dataset) == nil {
+            throw CIMError.invalidConfig(field: "dataset", reason:
+                "unknown dataset '\(dataset)' (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")), or --data DIR)")
+        }
+        try optimizer.validate()
+        guard batchSize >= 1 else { throw CIMError.invalidConfig(field: "batchSize", reason: "\(batchSize) must be ≥ 1") }
+        if let b = batchesPerEpoch, b < 1 {
+            throw CIMError.invalidConfig(field: "batchesPerEpoch", reason: "\(b) must be ≥ 1")
+        }
+        guard epochs >= 1 else { throw CIMError.invalidConfig(field: "epochs", reason: "\(epochs) must be ≥ 1") }
+        if let t = trainLimit, t < 1 { throw CIMError.invalidConfig(field: "trainLimit", reason: "\(t) must be ≥ 1") }
+        if let t = testLimit, t < 1 { throw CIMError.invalidConfig(field: "testLimit", reason: "\(t) must be ≥ 1") }
+        guard evalBatchSize >= 1 else {
+            throw CIMError.invalidConfig(field: "evalBatchSize", reason: "\(evalBatchSize) must be ≥ 1")
+        }
+    }
+
+    /// Loads the dataset named by this configuration, cut to the limits.
+    public func loadData() throws(CIMError) -> DatasetSplits {
+        var splits: DatasetSplits
+        if let dir = dataDirectory {
+            splits = try DatasetCatalog.load(directory: dir)
+        } else {
+            splits = try DatasetCatalog.load(DatasetName(rawValue: dataset)!)
+        }
+        if let t = trainLimit { splits.train = splits.train.prefix(t) }
+        if let t = testLimit { splits.test = splits.test.prefix(t) }
+        return splits
+    }
+}

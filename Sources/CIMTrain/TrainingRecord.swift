@@ -1,0 +1,60 @@
+import CIMCore
+import CIMNetwork
+
+/// Metrics of one epoch.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches.
+    public var trainLoss: Double
+    /// Training accuracy over the epoch's batches (0…1), measured during training.
+    public var trainAccuracy: Double
+    /// Test-set loss after the epoch.
+    public var testLoss: Double
+    /// Test-set accuracy after the epoch (0…1).
+    public var testAccuracy: Double
+    /// Training images seen in the epoch.
+    public var images: Int
+    /// Wall time of the training part of the epoch, s.
+    public var trainSeconds: Double
+    /// Wall time of the evaluation, s.
+    public var evalSeconds: Double
+    /// Training throughput, images/s.
+    public var imagesPerSecond: Double
+}
+
+/// The content of `training.json`.
+public struct TrainingRecord: Codable, Sendable {
+    public var format = "cimkit-training"
+    public var version = 1
+    /// CIMKit version that wrote the record.
+    public var creator: String
+    /// UTC time the run finished, ISO 8601.
+    public var createdUTC: String
+    public var config: TrainingConfig
+    public var architecture: Architecture
+    /// Trainable parameters.
+    public var parameterCount: Int
+    /// Dataset name, directory, sizes and SHA-256 of each uncompressed file.
+    public var dataset: DatasetInfo
+    /// The BLAS library and kernel used.
+    public var blas: BLAS.Info
+    public var epochs: [EpochRecord]
+    /// Test accuracy after the last epoch (0…1).
+    public var finalTestAccuracy: Double
+    /// Best test accuracy over epochs (0…1) and the epoch it occurred in.
+    public var bestTestAccuracy: Double
+    public var bestEpoch: Int
+    /// Total wall time, s.
+    public var totalSeconds: Double
+    /// Peak resident memory of the process, MB.
+    public var peakMemoryMB: Double
+
+    public struct DatasetInfo: Codable, Sendable {
+        public var name: String
+        public var directory: String
+        public var trainCount: Int
+        public var testCount: Int
+        public var sha256: [String: String]
+    }
+}

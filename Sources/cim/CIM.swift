@@ -1,0 +1,50 @@
+import ArgumentParser
+import CIMCore
+import Foundation
+
+/// The `cim` command-line tool.
+@main
+struct CIM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cim",
+        abstract: "CIMKit: train, map, export and audit memristor compute-in-memory chips.",
+        discussion: """
+            Pipeline: train → map → export → evaluate. This release provides digital (FP32) training
+            and system information; the chip simulator, mapper, exporter and evaluator follow.
+            """,
+        version: CIMKitVersion.string,
+        subcommands: [Train.self, Info.self])
+
+    /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CIMError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let line = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            FileHandle.standardError.write(Data("error: \(line) (see 'cim --help')\n".utf8))
+            Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Writes `text` to stderr without a newline.
+func writeStderr(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// Encodes a value as pretty, key-sorted JSON text.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

@@ -1,0 +1,82 @@
+import CIMCore
+import CIMNetwork
+import Testing
+
+/// Finite-difference checks: every layer's backward pass against central differences of
+/// L = Σ r ⊙ layer(x) with a fixed random r (so ∂L/∂y = r).
+@Suite("Backward passes against finite differences")
+struct GradientTests {
+    static let cases: [(String, Architecture)] = [
+        ("conv", Architecture(name: "conv", inputShape: [6, 5, 2],
+                              layers: [.conv2d(inChannels: 2, outChannels: 3, kernel: 3), .flatten,
+                                       .dense(inFeatures: 36, outFeatures: 2)])),
+        ("dense+tanh", Architecture(name: "dense", inputShape: [7],
+                                    layers: [.dense(inFeatures: 7, outFeatures: 5), .tanh, .dense(inFeatures: 5, outFeatures: 3)])),
+        ("sigmoid", Architecture(name: "sig", inputShape: [4],
+                                 layers: [.dense(inFeatures: 4, outFeatures: 6), .sigmoid, .dense(inFeatures: 6, outFeatures: 2)])),
+        ("relu+pool", Architecture(name: "pool", inputShape: [8, 8, 1],
+                                   layers: [.conv2d(inChannels: 1, outChannels: 2, kernel: 3), .relu, .maxPool(size: 2),
+                                            .conv2d(inChannels: 2, outChannels: 2, kernel: 2), .flatten,
+                                            .dense(inFeatures: 8, outFeatures: 3)])),
+        ("lenet-wu2023", ModelPreset.lenetWu2023.architecture),
+    ]
+
+    /// Loss in Double of the network's logits against fixed weights r.
+    func loss(_ net: inout Network, _ x: Tensor, _ r: [Float]) -> Double {
+        let y = net.forward(x, training: false)
+        return zip(y.data, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    }
+
+    @Test("parameter and input gradients match central differences", arguments: 0..<5)
+    func check(caseIndex: Int) throws {
+        let (name, arch) = Self.cases[caseIndex]
+        var rng = RandomGenerator(seed: 11)
+        var net = try Network(architecture: arch, seed: 2)
+        let batch = 3
+        var x = Tensor(zeros: [batch] + arch.inputShape)
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        let outShape = net.forward(x, training: false).shape
+        let r = (0..<outShape.reduce(1, *)).map { _ in rng.uniform(-1, 1) }
+        _ = net.forward(x, training: true)
+        net.backward(Tensor(shape: outShape, data: r))
+        let analytic = net.gradients
+        let eps: Float = 2e-3
+        // Check up to 60 parameters spread over the vector.
+        let stride = max(1, net.parameters.count / 60)
+        var worst = 0.0
+        for i in Swift.stride(from: 0, to: net.parameters.count, by: stride) {
+            let saved = net.parameters[i]
+            net.parameters[i] = saved + eps
+            let lp = loss(&net, x, r)
+            net.parameters[i] = saved - eps
+            let lm = loss(&net, x, r)
+            net.parameters[i] = saved
+            let numeric = (lp - lm) / (2 * Double(eps))
+            let err = abs(numeric - Double(analytic[i])) / max(1, abs(numeric))
+            worst = max(worst, err)
+            #expect(err < 2e-2, "\(name): parameter \(i): analytic \(analytic[i]), numeric \(numeric)")
+        }
+        #expect(worst < 2e-2)
+    }
+
+    @Test("softmax cross-entropy: loss by hand and gradient against finite differences")
+    func softmaxCrossEntropy() {
+        let logits = Tensor(shape: [2, 3], data: [1, 2, 3, 0.5, -1, 0])
+        let labels: [Int32] = [2, 0]
+        let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
+        let l0 = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3
+        let l1 = log(exp(0.5) + exp(-1.0) + exp(0.0)) - 0.5
+        #expect(abs(Double(r.loss) - (l0 + l1) / 2) < 1e-6)
+        #expect(r.correct == 2)
+        for i in 0..<6 {
+            var p = logits, m = logits
+            p.data[i] += 1e-3
+            m.data[i] -= 1e-3
+            let numeric = (Double(SoftmaxCrossEntropy.evaluate(logits: p, labels: labels).loss)
+                - Double(SoftmaxCrossEntropy.evaluate(logits: m, labels: labels).loss)) / 2e-3
+            #expect(abs(numeric - Double(r.gradient.data[i])) < 1e-3)
+        }
+    }
+}
+
+import Foundation

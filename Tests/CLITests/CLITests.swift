@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// End-to-end runs of the built `cim` executable.
+@Suite("cim command line", .serialized)
+struct CLITests {
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    /// The `cim` binary next to this test bundle (SwiftPM builds it with the tests).
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var url = dir
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("cim").path) {
+            url.deleteLastPathComponent()
+        }
+        return url.appendingPathComponent("cim").path
+    }
+
+    func cim(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                   stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("cimkit-cli-\(getpid())-\(UUID().uuidString)").path
+        return d
+    }
+
+    @Test("cim exists next to the tests")
+    func exists() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "no cim binary at \(Self.binary)")
+    }
+
+    @Test("cim train on a small subset writes training.json and model.safetensors")
+    func trainSmall() throws {
+        let out = tempDir()
+        let r = try cim(["train", "--model", "lenet-wu2023", "--train-limit", "2000", "--test-limit", "500",
+                         "--batches-per-epoch", "all", "--epochs", "2", "--seed", "3", "--out", out, "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let acc = summary?["finalTestAccuracy"] as? Double ?? 0
+        #expect(acc > 0.8, "accuracy \(acc)")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/training.json"))) as? [String: Any]
+        #expect((record?["epochs"] as? [Any])?.count == 2)
+        #expect(((record?["config"] as? [String: Any])?["seed"] as? Int) == 3)
+        #expect(FileManager.default.fileExists(atPath: out + "/model.safetensors"))
+        // A second run into the same directory is refused without --overwrite.
+        let again = try cim(["train", "--train-limit", "100", "--epochs", "1", "--out", out])
+        #expect(again.status != 0 && again.stderr.contains("already there"))
+        try FileManager.default.removeItem(atPath: out)
+    }
+
+    @Test("bad flags and values give one line on stderr, a non-zero exit and no output",
+          arguments: [
+            (["train", "--model", "resnet99"], "unknown preset 'resnet99'"),
+            (["train", "--dataset", "cifar"], "unknown dataset 'cifar'"),
+            (["train", "--optimizer", "rmsprop"], "unknown optimizer 'rmsprop'"),
+            (["train", "--batch-size", "0"], "batchSize"),
+            (["train", "--batches-per-epoch", "lots"], "--batches-per-epoch"),
+            (["train", "--lr", "abc"], "--lr"),
+            (["train", "--no-such-flag"], "no-such-flag"),
+            (["train", "--data", "/nonexistent/dir"], "/nonexistent/dir"),
+            (["frobnicate"], "frobnicate"),
+          ])
+    func badInput(args: [String], message: String) throws {
+        let out = tempDir()
+        let r = try cim(args.first == "train" ? args + ["--out", out, "--train-limit", "10", "--epochs", "1"] : args)
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(message), "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("cim info --json reports the BLAS kernel in use")
+    func info() throws {
+        let r = try cim(["info", "--json"])
+        #expect(r.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let blas = report?["blas"] as? [String: Any]
+        #expect((blas?["coreName"] as? String).map { !$0.isEmpty && $0 != "unknown" } == true)
+    }
+
+    @Test("cim --help lists every subcommand")
+    func help() throws {
+        let r = try cim(["--help"])
+        #expect(r.status == 0)
+        for sub in ["train", "info"] { #expect(r.stdout.contains(sub)) }
+    }
+}
