@@ -10,17 +10,17 @@ let products: [Product] = [
 
 // MARK: - C shims (system libraries; OpenBLAS is loaded at run time, see Sources/CCIMBLAS)
 let shims: [Target] = [
-    .target(name: "CCIMBLAS", linkerSettings: [.linkedLibrary("dl")]),
-    .target(name: "CCIMKernels"),
+    .target(name: "CCIMBLAS", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "CCIMKernels", exclude: ["README.md"]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 ]
 
 // MARK: - Libraries (data → network → train)
 let libraries: [Target] = [
-    .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"]),
-    .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"]),
-    .target(name: "CIMNetwork", dependencies: ["CIMCore"]),
-    .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"]),
+    .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"], exclude: ["README.md"]),
+    .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
+    .target(name: "CIMNetwork", dependencies: ["CIMCore"], exclude: ["README.md"]),
+    .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
@@ -28,8 +28,9 @@ let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
         "CIMCore", "CIMData", "CIMNetwork", "CIMTrain",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
-    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"]),
+    ], exclude: ["README.md"]),
+    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"],
+                     exclude: ["README.md"]),
 ]
 
 // MARK: - Tests

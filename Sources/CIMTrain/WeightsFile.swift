@@ -42,7 +42,9 @@ public enum WeightsFile {
         var meta = extra
         meta["format"] = format
         meta["version"] = version
-        meta["architecture"] = String(decoding: try JSONEncoder().encode(network.architecture), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // byte-identical files for identical networks
+        meta["architecture"] = String(decoding: try encoder.encode(network.architecture), as: UTF8.self)
         var header: [String: Any] = ["__metadata__": meta]
         var offset = 0
         for t in tensors(of: network.architecture) {

@@ -93,6 +93,7 @@ struct WeightsFileTests {
         #expect(back.architecture == net.architecture)
         #expect(back.parameters.map(\.bitPattern) == net.parameters.map(\.bitPattern))
         #expect(meta["seed"] == "4" && meta["format"] == "cimkit-weights")
+        #expect(try WeightsFile.encode(back, metadata: ["seed": "4"]) == bytes, "encoding is not deterministic")
         // The header is 8-byte aligned, as the safetensors layout requires.
         let h = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect(h % 8 == 0 && bytes.count == 8 + h + 4 * net.parameters.count)
