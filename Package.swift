@@ -5,7 +5,7 @@ import PackageDescription
 // MARK: - Public products
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
-    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"]),
+    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMTrain"]),
 ]
 
 // MARK: - C shims (system libraries; OpenBLAS is loaded at run time, see Sources/CCIMBLAS)
@@ -20,6 +20,7 @@ let libraries: [Target] = [
     .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"], exclude: ["README.md"]),
     .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
     .target(name: "CIMNetwork", dependencies: ["CIMCore"], exclude: ["README.md"]),
+    .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"], exclude: ["README.md"]),
 ]
 
@@ -38,6 +39,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMCoreTests", dependencies: ["CIMCore"]),
     .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib"]),
     .testTarget(name: "CIMNetworkTests", dependencies: ["CIMNetwork"]),
+    .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
 ]
