@@ -5,7 +5,7 @@ import PackageDescription
 // MARK: - Public products
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
-    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMTrain"]),
+    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain"]),
 ]
 
 // MARK: - C shims (system libraries; OpenBLAS is loaded at run time, see Sources/CCIMBLAS)
@@ -21,6 +21,7 @@ let libraries: [Target] = [
     .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
     .target(name: "CIMNetwork", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
+    .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"], exclude: ["README.md"]),
 ]
 
@@ -40,6 +41,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib"]),
     .testTarget(name: "CIMNetworkTests", dependencies: ["CIMNetwork"]),
     .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
+    .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
 ]
