@@ -17,7 +17,9 @@ public struct Tile: Sendable {
     /// Rows used (inputs) and weight columns (outputs; 2 devices each).
     public let inputs: Int, outputs: Int
     /// Programmed conductances, µS, `[inputs, outputs]` row-major.
-    public private(set) var gPlus: [Float], gMinus: [Float]
+    public let gPlus: [Float], gMinus: [Float]
+    /// `G⁺ − G⁻`, µS, the matrix the noiseless product uses.
+    private let gDiff: [Float]
     /// The device whose read noise applies.
     public let device: DeviceModel
 
@@ -28,6 +30,7 @@ public struct Tile: Sendable {
         self.outputs = outputs
         self.gPlus = gPlus
         self.gMinus = gMinus
+        self.gDiff = zip(gPlus, gMinus).map { $0 - $1 }
         self.device = device
     }
 
@@ -39,12 +42,10 @@ public struct Tile: Sendable {
     /// - Returns: `[batch, outputs]` currents `I⁺ − I⁻`, µA.
     public func multiply(_ x: [Float], batch: Int, rng: inout RandomGenerator?) -> [Float] {
         precondition(x.count == batch * inputs, "Tile.multiply: input size mismatch")
-        var diff = [Float](repeating: 0, count: inputs * outputs)
-        for i in 0..<diff.count { diff[i] = gPlus[i] - gMinus[i] }
         var y = [Float](repeating: 0, count: batch * outputs)
         let v = Float(device.readVoltage)
         x.withUnsafeBufferPointer { xp in
-            diff.withUnsafeBufferPointer { dp in
+            gDiff.withUnsafeBufferPointer { dp in
                 y.withUnsafeMutableBufferPointer { yp in
                     BLAS.sgemm(m: batch, n: outputs, k: inputs, alpha: v, a: xp.baseAddress!, lda: inputs,
                                b: dp.baseAddress!, ldb: outputs, c: yp.baseAddress!, ldc: outputs)

@@ -1,4 +1,9 @@
 import CIMCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CZlib
 
 /// Reads a whole file that may be gzip-compressed or plain (zlib's `gz*` API handles both).
@@ -48,9 +53,3 @@ public enum GzipFile {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,4 +1,5 @@
 import CIMCore
+import Foundation
 
 /// An IDX array of unsigned bytes (LeCun's MNIST format): a big-endian header
 /// `0x00 0x00 0x08 ndim`, then `ndim` big-endian UInt32 dimensions, then the data.
@@ -64,5 +65,3 @@ public struct IDXFile: Equatable, Sendable {
         try self.init(parsing: GzipFile.read(path: path), path: path, expectedRank: expectedRank)
     }
 }
-
-import Foundation
