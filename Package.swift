@@ -22,13 +22,13 @@ let libraries: [Target] = [
     .target(name: "CIMNetwork", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
-    .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork"], exclude: ["README.md"]),
+    .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
 let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMTrain",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
     .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"],

@@ -1,4 +1,5 @@
 import CIMCore
+import Foundation
 
 /// A memristive device: its programmable conductance levels and its non-idealities.
 ///
@@ -25,10 +26,20 @@ public struct DeviceModel: Codable, Equatable, Sendable {
     /// Write-and-verify: a write is retried when the read-back misses the target by more than
     /// this many level spacings.
     public var verifyToleranceLevels: Double
+    /// Upper end of the window initial conductances are drawn from, µS (training starts with
+    /// every device uniform in [gMin, this], then programmed; Wu et al. 2023: 8.2–20 µS).
+    public var initialMaxMicroSiemens: Double
+    /// Fraction of devices stuck at a fixed conductance (they ignore writes); 0 = none.
+    public var stuckRate: Double = 0
+    /// Of the stuck devices, the fraction stuck at gMax (the rest are stuck at gMin).
+    public var stuckHighFraction: Double = 0.5
+    /// Conductance drift exponent ν: `G(t) = G(t₀) · (t / t₀)^(−ν)` for t ≥ t₀ = 1 s after
+    /// programming (negative ν drifts up); 0 = no drift.
+    public var driftNu: Double = 0
 
     public init(name: String, levels: Int, gMinMicroSiemens: Double, gMaxMicroSiemens: Double,
                 readVoltage: Double, programmingSigmaMicroSiemens: Double, readSigmaMicroSiemens: Double,
-                maxWriteTrials: Int = 2, verifyToleranceLevels: Double = 0.5) {
+                maxWriteTrials: Int = 2, verifyToleranceLevels: Double = 0.5, initialMaxMicroSiemens: Double? = nil) {
         self.name = name
         self.levels = levels
         self.gMinMicroSiemens = gMinMicroSiemens
@@ -38,6 +49,30 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         self.readSigmaMicroSiemens = readSigmaMicroSiemens
         self.maxWriteTrials = maxWriteTrials
         self.verifyToleranceLevels = verifyToleranceLevels
+        self.initialMaxMicroSiemens = initialMaxMicroSiemens ?? (gMinMicroSiemens + 0.478 * (gMaxMicroSiemens - gMinMicroSiemens))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, levels, gMinMicroSiemens, gMaxMicroSiemens, readVoltage, programmingSigmaMicroSiemens
+        case readSigmaMicroSiemens, maxWriteTrials, verifyToleranceLevels, initialMaxMicroSiemens
+        case stuckRate, stuckHighFraction, driftNu
+    }
+
+    /// Decodes a device; the optional non-idealities (stuck cells, drift) default to none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), levels: try c.decode(Int.self, forKey: .levels),
+                  gMinMicroSiemens: try c.decode(Double.self, forKey: .gMinMicroSiemens),
+                  gMaxMicroSiemens: try c.decode(Double.self, forKey: .gMaxMicroSiemens),
+                  readVoltage: try c.decode(Double.self, forKey: .readVoltage),
+                  programmingSigmaMicroSiemens: try c.decode(Double.self, forKey: .programmingSigmaMicroSiemens),
+                  readSigmaMicroSiemens: try c.decode(Double.self, forKey: .readSigmaMicroSiemens),
+                  maxWriteTrials: try c.decode(Int.self, forKey: .maxWriteTrials),
+                  verifyToleranceLevels: try c.decode(Double.self, forKey: .verifyToleranceLevels),
+                  initialMaxMicroSiemens: try c.decode(Double.self, forKey: .initialMaxMicroSiemens))
+        stuckRate = try c.decodeIfPresent(Double.self, forKey: .stuckRate) ?? 0
+        stuckHighFraction = try c.decodeIfPresent(Double.self, forKey: .stuckHighFraction) ?? 0.5
+        driftNu = try c.decodeIfPresent(Double.self, forKey: .driftNu) ?? 0
     }
 
     /// Checks every field; errors name the field and the device.
@@ -59,6 +94,24 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         guard verifyToleranceLevels.isFinite, verifyToleranceLevels > 0 else {
             throw bad("verifyToleranceLevels", "\(verifyToleranceLevels) must be > 0")
         }
+        guard initialMaxMicroSiemens.isFinite, initialMaxMicroSiemens > gMinMicroSiemens,
+              initialMaxMicroSiemens <= gMaxMicroSiemens else {
+            throw bad("initialMaxMicroSiemens", "\(initialMaxMicroSiemens) must be in (gMin, gMax]")
+        }
+        guard stuckRate.isFinite, (0...1).contains(stuckRate) else { throw bad("stuckRate", "\(stuckRate) must be in [0, 1]") }
+        guard stuckHighFraction.isFinite, (0...1).contains(stuckHighFraction) else {
+            throw bad("stuckHighFraction", "\(stuckHighFraction) must be in [0, 1]")
+        }
+        guard driftNu.isFinite, abs(driftNu) < 1 else { throw bad("driftNu", "\(driftNu) must be in (−1, 1)") }
+    }
+
+    /// The smallest programmable change, µS: Δ for a device with levels, 0 for a continuous one
+    /// (the mixed-precision rule's granularity is a multiple of this).
+    public var granularityMicroSiemens: Double { levels >= 2 ? levelSpacingMicroSiemens : 0 }
+
+    /// `g` µS programmed at t₀ = 1 s, after drifting until `seconds` (power law with ``driftNu``).
+    public func drifted(_ g: Double, seconds: Double) -> Double {
+        driftNu == 0 || seconds <= 1 ? g : g * Foundation.pow(seconds, -driftNu)
     }
 
     /// Conductance step between adjacent levels Δ, µS (the whole window when continuous).

@@ -22,6 +22,12 @@ public struct Conv2D: Layer {
     public var fanIn: Int { kernel * kernel * inChannels }
 
     public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor {
+        var engine = DigitalProduct()
+        return forward(x, parameters: parameters, training: training, engine: &engine, layer: 0)
+    }
+
+    public mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
+                                                   engine: inout E, layer: Int) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[3] == inChannels, "Conv2D: bad input shape \(x.shape)")
         let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
         let (oh, ow) = Im2Col.outputSize(height: h, width: w, kernel: kernel)
@@ -40,8 +46,8 @@ public struct Conv2D: Layer {
             let out = yp.baseAddress!
             for r in 0..<m { (out + r * outChannels).update(from: bias, count: outChannels) }
             col.withUnsafeBufferPointer { cp in
-                BLAS.sgemm(transB: true, m: m, n: outChannels, k: k, a: cp.baseAddress!, lda: k,
-                           b: parameters, ldb: k, beta: 1, c: out, ldc: outChannels)
+                engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: m,
+                                         inFeatures: k, outFeatures: outChannels, output: out)
             }
         }
         inputShape = x.shape

@@ -12,6 +12,12 @@ public struct Dense: Layer {
     }
 
     public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor {
+        var engine = DigitalProduct()
+        return forward(x, parameters: parameters, training: training, engine: &engine, layer: 0)
+    }
+
+    public mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
+                                                   engine: inout E, layer: Int) -> Tensor {
         precondition(x.shape.count == 2 && x.shape[1] == inFeatures, "Dense: bad input shape \(x.shape)")
         let n = x.shape[0]
         var y = Tensor(zeros: [n, outFeatures])
@@ -20,8 +26,8 @@ public struct Dense: Layer {
             let out = yp.baseAddress!
             for r in 0..<n { (out + r * outFeatures).update(from: bias, count: outFeatures) }
             x.data.withUnsafeBufferPointer { xp in
-                BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
-                           b: parameters, ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
+                engine.accumulateProduct(layer: layer, weights: parameters, input: xp.baseAddress!, rows: n,
+                                         inFeatures: inFeatures, outFeatures: outFeatures, output: out)
             }
         }
         if training { input = x }

@@ -9,6 +9,11 @@ public protocol Layer: Sendable {
     /// Forward pass over a batch (`x.shape[0]` is the batch size).
     mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor
 
+    /// Forward pass whose weighted product (if the layer has weights) is computed by `engine`;
+    /// `layer` is this layer's index in the architecture. Layers without weights ignore both.
+    mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
+                                            engine: inout E, layer: Int) -> Tensor
+
     /// Backward pass for the last training forward pass.
     ///
     /// - Parameters:
@@ -18,6 +23,13 @@ public protocol Layer: Sendable {
     /// - Returns: the gradient with respect to the input (or `nil` if not needed).
     mutating func backward(_ dy: Tensor, parameters: UnsafePointer<Float>,
                            gradients: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> Tensor?
+}
+
+extension Layer {
+    public mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
+                                                   engine: inout E, layer: Int) -> Tensor {
+        forward(x, parameters: parameters, training: training)
+    }
 }
 
 extension LayerSpec {

@@ -66,15 +66,33 @@ public struct Network: Sendable {
     ///
     /// With `training: true` each layer keeps what ``backward(_:)`` needs.
     public mutating func forward(_ x: Tensor, training: Bool) -> Tensor {
+        var engine = DigitalProduct()
+        return forward(x, training: training, engine: &engine)
+    }
+
+    /// Logits with every weighted layer's product computed by `engine` (e.g. a simulated chip);
+    /// biases, activations and pooling stay digital.
+    public mutating func forward<E: WeightProduct>(_ x: Tensor, training: Bool, engine: inout E) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
                      "Network.forward: input \(x.shape) does not match \(architecture.inputShape)")
         var h = x
         parameters.withUnsafeBufferPointer { p in
             for i in layers.indices {
-                h = layers[i].forward(h, parameters: p.baseAddress! + offsets[i], training: training)
+                h = layers[i].forward(h, parameters: p.baseAddress! + offsets[i], training: training, engine: &engine, layer: i)
             }
         }
         return h
+    }
+
+    /// Replaces the parameters (same count; all finite).
+    public mutating func setParameters(_ values: [Float]) throws(CIMError) {
+        guard values.count == parameters.count else {
+            throw CIMError.invalidConfig(field: "parameters", reason: "\(values.count) values, need \(parameters.count)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw CIMError.invalidConfig(field: "parameters[\(bad)]", reason: "\(values[bad]) is not finite")
+        }
+        parameters = values
     }
 
     /// Back-propagates `dLogits` through the last training forward pass, filling ``gradients``.
@@ -95,7 +113,13 @@ public struct Network: Sendable {
 
     /// Predicted class of every example (inference, no caches kept).
     public mutating func predict(_ x: Tensor) -> [Int] {
-        let logits = forward(x, training: false)
+        var engine = DigitalProduct()
+        return predict(x, engine: &engine)
+    }
+
+    /// Predicted classes with the weighted products computed by `engine`.
+    public mutating func predict<E: WeightProduct>(_ x: Tensor, engine: inout E) -> [Int] {
+        let logits = forward(x, training: false, engine: &engine)
         let classes = logits.shape[1]
         return (0..<logits.shape[0]).map { r in
             var best = 0

@@ -17,6 +17,13 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 public enum Evaluator {
     /// Evaluates `network` on every example of `data`, `batchSize` at a time.
     public static func evaluate(_ network: Network, on data: ImageDataset, batchSize: Int = 100) -> EvaluationResult {
+        var engine = DigitalProduct()
+        return evaluate(network, on: data, batchSize: batchSize, engine: &engine)
+    }
+
+    /// Evaluates with every weighted product computed by `engine` (e.g. on a simulated chip).
+    public static func evaluate<E: WeightProduct>(_ network: Network, on data: ImageDataset, batchSize: Int = 100,
+                                                  engine: inout E) -> EvaluationResult {
         var net = network
         var lossSum = 0.0
         var correct = 0
@@ -25,7 +32,7 @@ public enum Evaluator {
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let (x, y) = data.batch(indices: all[start..<end])
-            let logits = net.forward(x, training: false)
+            let logits = net.forward(x, training: false, engine: &engine)
             let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
             lossSum += Double(r.loss) * Double(end - start)
             correct += r.correct

@@ -70,6 +70,17 @@ public struct Optimizer: Codable, Equatable, Sendable {
         v = config.kind == .adamw ? [Float](repeating: 0, count: count) : []
     }
 
+    /// An optimizer in a saved state (for resuming a run); sizes must match the config's kind.
+    public init(config: OptimizerConfig, step: Int, m: [Float], v: [Float]) throws(CIMError) {
+        guard step >= 0, v.count == (config.kind == .adamw ? m.count : 0) else {
+            throw CIMError.invalidConfig(field: "optimizer", reason: "saved state does not fit \(config.kind.rawValue) (\(m.count) vs \(v.count) moments)")
+        }
+        self.config = config
+        self.step = step
+        self.m = m
+        self.v = v
+    }
+
     /// Computes `update` (to be added to the parameters) for one step.
     ///
     /// - SGD (PyTorch semantics): `g' = g + λp`, `b = μb + g'`, `Δ = −η b`.

@@ -11,27 +11,44 @@ public enum TrainingEvent: Sendable {
     case epoch(EpochRecord)
 }
 
-/// Digital (FP32) training: minibatch SGD/AdamW with softmax cross-entropy.
+/// Minibatch SGD/AdamW with softmax cross-entropy, digital (FP32) or on a simulated chip
+/// (``UpdateRule``): on chip, the forward products run on the crossbars and the optimizer's
+/// update goes through the rule instead of straight into the weights.
 public struct Trainer: Sendable {
-    public let config: TrainingConfig
-    public private(set) var network: Network
-    public private(set) var optimizer: Optimizer
+    public internal(set) var config: TrainingConfig
+    public internal(set) var network: Network
+    public internal(set) var optimizer: Optimizer
     public let data: DatasetSplits
-    public private(set) var epochs: [EpochRecord] = []
+    public internal(set) var epochs: [EpochRecord] = []
+    /// The chip of an on-chip run (`nil` when digital).
+    public internal(set) var chip: ChipTrainingState?
+    /// Wall time of the epochs run so far (carried over by a resume), s.
+    public internal(set) var elapsedSeconds: Double = 0
     private var update: [Float] = []
 
-    /// Prepares a run: validates the config, initialises the network from the seed.
-    public init(config: TrainingConfig, data: DatasetSplits) throws(CIMError) {
+    /// Prepares a run: validates the config, initialises the network from the seed (or
+    /// starts from `initialParameters`, e.g. to compare rules from the same weights).
+    public init(config: TrainingConfig, data: DatasetSplits, initialParameters: [Float]? = nil) throws(CIMError) {
         try config.validate()
+        try Self.checkShapes(config, data)
+        self.config = config
+        self.data = data
+        var network = try Network(architecture: config.architecture, seed: config.seed)
+        if let initialParameters { try network.setParameters(initialParameters) }
+        if let onChip = config.onChip {
+            chip = try ChipTrainingState(config: onChip, network: &network, seed: config.seed)
+        }
+        self.network = network
+        self.optimizer = config.optimizer.make(count: network.parameters.count)
+    }
+
+    /// Checks that the images fit the model.
+    static func checkShapes(_ config: TrainingConfig, _ data: DatasetSplits) throws(CIMError) {
         let expected = try config.architecture.inputShape
         guard [data.train.height, data.train.width, 1] == expected else {
             throw CIMError.invalidConfig(field: "dataset", reason:
                 "images are \(data.train.height)×\(data.train.width)×1, model \(config.model) expects \(expected)")
         }
-        self.config = config
-        self.data = data
-        self.network = try Network(architecture: config.architecture, seed: config.seed)
-        self.optimizer = config.optimizer.make(count: network.parameters.count)
     }
 
     /// Batches in one epoch.
@@ -56,12 +73,16 @@ public struct Trainer: Sendable {
 
     /// One optimisation step on a batch; returns (loss, correct).
     public mutating func step(x: Tensor, y: [Int32]) -> (loss: Float, correct: Int) {
-        let logits = network.forward(x, training: true)
+        let logits = chip == nil ? network.forward(x, training: true) : network.forward(x, training: true, engine: &chip!.engine)
         let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
         network.backward(r.gradient)
         optimizer.computeUpdate(parameters: network.parameters, gradients: network.gradients, update: &update)
-        network.parameters.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count { p[i] += update[i] }
+        if chip != nil {
+            chip!.apply(update: update, to: &network.parameters, offsets: network.offsets)
+        } else {
+            network.parameters.withUnsafeMutableBufferPointer { p in
+                for i in 0..<p.count { p[i] += update[i] }
+            }
         }
         return (r.loss, r.correct)
     }
@@ -86,13 +107,29 @@ public struct Trainer: Sendable {
         }
         let trainSeconds = ProcessStats.now() - start
         let evalStart = ProcessStats.now()
-        let test = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize)
-        let record = EpochRecord(
+        let digital = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize)
+        var test = digital
+        if let chip {
+            // the chip as trained, read with fresh noise from a stream of its own (so that
+            // evaluation never shifts the training noise)
+            var engine = chip.engine
+            engine.noise = NormalStream(seed: config.seed, stream: "chip/eval-noise/epoch-\(epoch)")
+            test = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize, engine: &engine)
+        }
+        var record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)),
             trainAccuracy: Double(correct) / Double(max(indices.count, 1)),
             testLoss: test.loss, testAccuracy: test.accuracy, images: indices.count,
             trainSeconds: trainSeconds, evalSeconds: ProcessStats.now() - evalStart,
             imagesPerSecond: Double(indices.count) / max(trainSeconds, 1e-9))
+        if let chip {
+            let w = chip.writeStatistics
+            record.digitalTestAccuracy = digital.accuracy
+            record.totalWrites = w.totalWrites
+            record.writesPerWeight = w.meanPerWeight
+            record.maxWritesPerWeight = w.maxPerWeight
+        }
+        elapsedSeconds += ProcessStats.now() - start
         epochs.append(record)
         progress(.epoch(record))
         return record
@@ -115,6 +152,6 @@ public struct Trainer: Sendable {
                            testCount: data.test.count, sha256: data.checksums),
             blas: try BLAS.info, epochs: epochs, finalTestAccuracy: epochs.last?.testAccuracy ?? 0,
             bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch ?? 0,
-            totalSeconds: totalSeconds, peakMemoryMB: ProcessStats.peakResidentMB)
+            totalSeconds: totalSeconds, peakMemoryMB: ProcessStats.peakResidentMB, onChip: chip?.summary)
     }
 }

@@ -1,4 +1,5 @@
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMNetwork
 
@@ -25,6 +26,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var testLimit: Int? = nil
     /// Examples per evaluation batch (does not change results).
     public var evalBatchSize: Int = 100
+    /// On-chip training (rule, chip, device, threshold); `nil` = digital FP32 training.
+    public var onChip: OnChipConfig? = nil
 
     public init() {}
 
@@ -56,6 +59,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard evalBatchSize >= 1 else {
             throw CIMError.invalidConfig(field: "evalBatchSize", reason: "\(evalBatchSize) must be ≥ 1")
         }
+        try onChip?.validate()
     }
 
     /// Loads the dataset named by this configuration, cut to the limits.

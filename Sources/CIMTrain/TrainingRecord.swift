@@ -1,4 +1,5 @@
 import CIMCore
+import CIMCrossbar
 import CIMNetwork
 
 /// Metrics of one epoch.
@@ -21,6 +22,38 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var evalSeconds: Double
     /// Training throughput, images/s.
     public var imagesPerSecond: Double
+    /// On-chip runs: test accuracy of the digital weights W_FP in FP32 (``testAccuracy`` is
+    /// the chip's own, with read noise).
+    public var digitalTestAccuracy: Double? = nil
+    /// On-chip runs: device writes so far (all epochs up to this one).
+    public var totalWrites: Int? = nil
+    /// On-chip runs: mean and maximum writes per weight so far.
+    public var writesPerWeight: Double? = nil
+    public var maxWritesPerWeight: Int? = nil
+}
+
+/// What an on-chip run used and did (in `training.json`).
+public struct OnChipSummary: Codable, Sendable {
+    public var rule: UpdateRule
+    public var threshold: Double
+    /// The simulated chip (device, periphery, tile geometry).
+    public var chip: ChipSpec
+    /// Tiles of the chip's geometry that each weighted layer needs, by layer index.
+    public var tilesByLayer: [String: TileUse]
+    /// Tiles in all (training simulates as many as needed; the physical chip may have fewer).
+    public var tiles: Int
+    /// Physical tiles of the chip, if limited.
+    public var physicalTiles: Int?
+    /// Writes over the whole run.
+    public var writes: WriteStatistics
+    /// Write-and-verify attempts of the initial programming (not counted in ``writes``).
+    public var initialProgrammingAttempts: Int
+
+    public struct TileUse: Codable, Sendable {
+        public var inputs: Int, outputs: Int, rowBlocks: Int, columnBlocks: Int, tiles: Int
+        /// Weight units per µS of G⁺ − G⁻.
+        public var weightPerMicroSiemens: Float
+    }
 }
 
 /// The content of `training.json`.
@@ -49,6 +82,8 @@ public struct TrainingRecord: Codable, Sendable {
     public var totalSeconds: Double
     /// Peak resident memory of the process, MB.
     public var peakMemoryMB: Double
+    /// On-chip runs: chip, tiles and device writes.
+    public var onChip: OnChipSummary? = nil
 
     public struct DatasetInfo: Codable, Sendable {
         public var name: String

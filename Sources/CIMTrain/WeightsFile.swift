@@ -18,8 +18,6 @@ public enum WeightsFile {
     public static let format = "cimkit-weights"
     public static let version = "1"
 
-    struct Entry: Codable { var dtype: String; var shape: [Int]; var data_offsets: [Int] }
-
     /// The named tensors of `network`, in file order.
     static func tensors(of architecture: Architecture) -> [(name: String, shape: [Int], count: Int)] {
         var out: [(String, [Int], Int)] = []
@@ -37,43 +35,32 @@ public enum WeightsFile {
         return out
     }
 
-    /// Encodes a network (plus extra string metadata) as bytes.
-    public static func encode(_ network: Network, metadata extra: [String: String] = [:]) throws -> [UInt8] {
+    /// The archive of a network (plus extra string metadata), to which callers may add tensors.
+    public static func archive(_ network: Network, metadata extra: [String: String] = [:]) throws -> TensorArchive {
         var meta = extra
         meta["format"] = format
         meta["version"] = version
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]  // byte-identical files for identical networks
         meta["architecture"] = String(decoding: try encoder.encode(network.architecture), as: UTF8.self)
-        var header: [String: Any] = ["__metadata__": meta]
+        var archive = TensorArchive(metadata: meta)
         var offset = 0
         for t in tensors(of: network.architecture) {
-            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]]
-            offset += 4 * t.count
+            archive.add(t.name, shape: t.shape, Array(network.parameters[offset..<(offset + t.count)]))
+            offset += t.count
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        while json.count % 8 != 0 { json.append(0x20) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-        bytes += json
-        for value in network.parameters {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
-        }
-        return bytes
+        return archive
     }
 
-    /// Decodes a network; `path` is used in error messages.
-    public static func decode(_ bytes: [UInt8], path: String) throws(CIMError) -> (network: Network, metadata: [String: String]) {
+    /// Encodes a network (plus extra string metadata) as bytes.
+    public static func encode(_ network: Network, metadata extra: [String: String] = [:]) throws -> [UInt8] {
+        try archive(network, metadata: extra).encode()
+    }
+
+    /// The network stored in an archive; `path` is used in error messages.
+    public static func network(from archive: TensorArchive, path: String) throws(CIMError) -> Network {
         func fail(_ why: String) -> CIMError { .format(path: path, reason: why) }
-        guard bytes.count >= 8 else { throw fail("too short for a safetensors header (\(bytes.count) bytes)") }
-        var h: UInt64 = 0
-        for i in 0..<8 { h |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard h <= UInt64(bytes.count - 8) else { throw fail("header length \(h) exceeds file size \(bytes.count)") }
-        let headerEnd = 8 + Int(h)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
-              let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
-        guard let meta = header["__metadata__"] as? [String: String] else { throw fail("no __metadata__") }
+        let meta = archive.metadata
         guard meta["format"] == format else { throw fail("format is \(meta["format"] ?? "missing"), expected \(format)") }
         guard meta["version"] == version else {
             throw fail("unsupported version \(meta["version"] ?? "missing") (this CIMKit reads version \(version))")
@@ -84,32 +71,20 @@ public enum WeightsFile {
         }
         var parameters: [Float] = []
         parameters.reserveCapacity(architecture.parameterCount)
-        let payload = bytes.count - headerEnd
         for t in tensors(of: architecture) {
-            guard let entryObject = header[t.name],
-                  let entryData = try? JSONSerialization.data(withJSONObject: entryObject),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: entryData) else {
-                throw fail("tensor \(t.name) is missing")
-            }
-            guard entry.dtype == "F32" else { throw fail("tensor \(t.name) has dtype \(entry.dtype), expected F32") }
-            guard entry.shape == t.shape else { throw fail("tensor \(t.name) has shape \(entry.shape), expected \(t.shape)") }
-            guard entry.data_offsets.count == 2, entry.data_offsets[0] >= 0,
-                  entry.data_offsets[1] - entry.data_offsets[0] == 4 * t.count,
-                  entry.data_offsets[1] <= payload else {
-                throw fail("tensor \(t.name) has data_offsets \(entry.data_offsets) outside the \(payload)-byte payload")
-            }
-            let start = headerEnd + entry.data_offsets[0]
-            for i in 0..<t.count {
-                let o = start + 4 * i
-                let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-                parameters.append(Float(bitPattern: bits))
-            }
+            parameters += try archive.floats(t.name, shape: t.shape, path: path)
         }
         do {
-            return (try Network(architecture: architecture, parameters: parameters), meta)
+            return try Network(architecture: architecture, parameters: parameters)
         } catch {
             throw fail(error.description)
         }
+    }
+
+    /// Decodes a network; `path` is used in error messages.
+    public static func decode(_ bytes: [UInt8], path: String) throws(CIMError) -> (network: Network, metadata: [String: String]) {
+        let archive = try TensorArchive.decode(bytes, path: path)
+        return (try network(from: archive, path: path), archive.metadata)
     }
 
     /// Reads a weights file.

@@ -33,8 +33,12 @@ final class ProgressPrinter {
                                epoch, epochs, bar, batch, total, loss, rate))
         case let .epoch(r):
             if isTerminal { writeStderr("\r\u{1B}[K") }
-            writeStderr(String(format: "epoch %2d/%d  loss %.4f  train %.2f %%  test %.2f %% (loss %.4f)  %.0f img/s  %.1f s\n",
-                               r.epoch, epochs, r.trainLoss, 100 * r.trainAccuracy, 100 * r.testAccuracy, r.testLoss,
+            var chip = ""
+            if let d = r.digitalTestAccuracy, let w = r.writesPerWeight {
+                chip = String(format: "  W_FP %.2f %%  writes/weight %.2f (max %d)", 100 * d, w, r.maxWritesPerWeight ?? 0)
+            }
+            writeStderr(String(format: "epoch %2d/%d  loss %.4f  train %.2f %%  test %.2f %% (loss %.4f)%@  %.0f img/s  %.1f s\n",
+                               r.epoch, epochs, r.trainLoss, 100 * r.trainAccuracy, 100 * r.testAccuracy, r.testLoss, chip,
                                r.imagesPerSecond, r.trainSeconds + r.evalSeconds))
         }
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CIMCore
+import CIMCrossbar
 import CIMData
+import CIMDevice
 import CIMNetwork
 import CIMTrain
 import Foundation
@@ -43,8 +45,8 @@ struct Train: ParsableCommand {
     @Option(help: "Batches per epoch, or 'all' for one pass over the training set.")
     var batchesPerEpoch = "400"
 
-    @Option(help: "Number of epochs.")
-    var epochs = 13
+    @Option(help: "Number of epochs (default 13; with --resume, raises the run's epoch count).")
+    var epochs: Int?
 
     @Option(help: "Seed for initialisation and data order.")
     var seed: UInt64 = 1
@@ -55,11 +57,29 @@ struct Train: ParsableCommand {
     @Option(help: "Evaluate on the first N test images only (default: all).")
     var testLimit: Int?
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's choice).")
-    var threads: Int?
+    @Option(help: "Update rule: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var rule = UpdateRule.digital.rawValue
+
+    @Option(help: "Chip preset for on-chip rules: \(ChipPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var chip = ChipPreset.wu2023SoC.rawValue
+
+    @Option(help: "Device preset replacing the chip's (\((DevicePreset.allCases.map(\.rawValue) + PulseDevicePreset.allCases.map(\.rawValue)).joined(separator: ", "))).")
+    var device: String?
+
+    @Option(help: "Write threshold, in programming granularities (one level; one pulse step for the pulse rule).")
+    var threshold: Double = 1
+
+    @Flag(help: "Simulate the chip with an ideal periphery (no DAC/ADC quantisation, clipping or ADC noise).")
+    var idealPeriphery = false
+
+    @Option(help: "OpenBLAS threads. 1 (the default) is fastest for these small matrices and makes results independent of the machine's core count.")
+    var threads: Int = 1
 
     @Option(help: "Output directory for training.json and model.safetensors (default: runs/<model>-seed<seed>).")
     var out: String?
+
+    @Option(help: "Continue the run in this directory from its checkpoint (written after every epoch); ends bit-identical to an uninterrupted run.")
+    var resume: String?
 
     @Flag(help: "Replace the results in --out if it already holds a finished run.")
     var overwrite = false
@@ -87,50 +107,110 @@ struct Train: ParsableCommand {
         } else {
             throw CIMError.invalidConfig(field: "--batches-per-epoch", reason: "'\(batchesPerEpoch)' is neither a number nor 'all'")
         }
-        c.epochs = epochs
+        c.epochs = epochs ?? 13
         c.seed = seed
         c.trainLimit = trainLimit
         c.testLimit = testLimit
+        guard let r = UpdateRule(rawValue: rule) else {
+            throw CIMError.invalidConfig(field: "--rule", reason:
+                "unknown rule '\(rule)' (known: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if r.isOnChip {
+            c.onChip = OnChipConfig(rule: r, chip: chip, device: device, threshold: threshold, periphery: !idealPeriphery)
+        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || threshold != 1 || idealPeriphery {
+            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --device, --threshold and --ideal-periphery need an on-chip --rule")
+        }
         try c.validate()
         return c
     }
 
+    /// Flags that set the configuration, as given (for refusing them with --resume): those
+    /// that differ from their defaults.
+    private var configFlagsGiven: [String] {
+        let checks: [(String, Bool)] = [
+            ("--model", model != ModelPreset.lenetWu2023.rawValue), ("--dataset", dataset != DatasetName.mnist.rawValue),
+            ("--data", dataDirectory != nil), ("--optimizer", optimizer != "adamw"), ("--lr", learningRate != 0.004),
+            ("--momentum", momentum != 0), ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != 64),
+            ("--batches-per-epoch", batchesPerEpoch != "400"), ("--seed", seed != 1), ("--train-limit", trainLimit != nil),
+            ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
+            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--device", device != nil), ("--threshold", threshold != 1),
+            ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
+        ]
+        return checks.filter(\.1).map(\.0)
+    }
+
     func run() throws {
-        let config = try makeConfig()
-        if let threads {
-            guard threads >= 1 else { throw CIMError.invalidConfig(field: "--threads", reason: "\(threads) must be ≥ 1") }
+        guard threads >= 1 else { throw CIMError.invalidConfig(field: "--threads", reason: "\(threads) must be ≥ 1") }
+        let start = ProcessStats.now()
+        var trainer: Trainer
+        let outDir: String
+        var elapsedBefore = 0.0
+        if let resume {
+            if let flag = configFlagsGiven.first {
+                throw CIMError.invalidConfig(field: flag, reason: "--resume continues with the saved configuration (only --epochs, --threads, --quiet and --json may change)")
+            }
+            outDir = resume
+            let path = resume + "/" + Self.checkpointName
+            let archive = try TensorArchive.read(path: path)
+            let saved = try Trainer.checkpointConfig(archive, path: path)
             try BLAS.load()
             BLAS.setThreads(threads)
+            trainer = try Trainer(resuming: archive, data: try saved.loadData(), path: path, epochs: epochs)
+            elapsedBefore = trainer.elapsedSeconds
+            if trainer.epochs.count >= trainer.config.epochs {
+                throw CIMError.invalidConfig(field: "--resume", reason: "the run in \(resume) has finished all \(trainer.config.epochs) epochs (give --epochs N to extend it)")
+            }
+        } else {
+            let config = try makeConfig()
+            try BLAS.load()
+            BLAS.setThreads(threads)
+            outDir = out ?? "runs/\(model)-seed\(seed)"
+            if !overwrite, FileManager.default.fileExists(atPath: outDir + "/training.json") {
+                throw CIMError.io(path: outDir + "/training.json", reason: "a finished run is already there (use --overwrite, --resume or another --out)")
+            }
+            trainer = try Trainer(config: config, data: try config.loadData())
         }
-        let outDir = out ?? "runs/\(model)-seed\(seed)"
-        let recordPath = outDir + "/training.json"
-        let weightsPath = outDir + "/model.safetensors"
-        if !overwrite, FileManager.default.fileExists(atPath: recordPath) {
-            throw CIMError.io(path: recordPath, reason: "a finished run is already there (use --overwrite or another --out)")
-        }
-        let start = ProcessStats.now()
-        let data = try config.loadData()
-        var trainer = try Trainer(config: config, data: data)
+        let config = trainer.config, data = trainer.data
+        let recordPath = outDir + "/training.json", weightsPath = outDir + "/model.safetensors"
+        let checkpointPath = outDir + "/" + Self.checkpointName
         let progress = ProgressPrinter(enabled: !quiet, epochs: config.epochs)
         progress.header("training \(config.model) (\(trainer.network.parameters.count) parameters) on \(data.name): "
             + "\(data.train.count) train / \(data.test.count) test images, \(config.optimizer.kind.rawValue) lr \(config.optimizer.learningRate), "
             + "batch \(config.batchSize), \(trainer.batchesPerEpoch) batches × \(config.epochs) epochs, seed \(config.seed), "
-            + "BLAS \(try BLAS.info.coreName)")
-        trainer.run(progress: progress.handle)
-        let record = try trainer.record(totalSeconds: ProcessStats.now() - start, creator: "CIMKit \(CIMKitVersion.string)")
-        try WeightsFile.write(trainer.network, metadata: ["seed": String(config.seed), "creator": record.creator,
-                                                          "dataset": data.name], to: weightsPath)
+            + "BLAS \(try BLAS.info.coreName) × \(threads) thread\(threads == 1 ? "" : "s")"
+            + (trainer.epochs.isEmpty ? "" : "; resuming after epoch \(trainer.epochs.count)"))
+        if let chip = trainer.chip {
+            let spec = chip.summary.chip
+            progress.header("on chip: rule \(chip.config.rule.rawValue), threshold \(chip.config.threshold), chip \(spec.name) "
+                + "(\(spec.tileRows)×\(spec.tileColumns) tiles, device \(spec.device.name), DAC \(spec.dac.bits) bit\(spec.dac.bitSerial ? " bit-serial" : ""), "
+                + "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA): \(chip.engine.tileCount) tiles"
+                + (spec.tileCount.map { " (the physical chip has \($0))" } ?? ""))
+        }
+        let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]
+        while trainer.epochs.count < config.epochs {
+            _ = trainer.runEpoch(trainer.epochs.count + 1, progress: progress.handle)
+            try trainer.checkpoint(metadata: meta).write(to: checkpointPath)
+        }
+        let record = try trainer.record(totalSeconds: elapsedBefore + ProcessStats.now() - start, creator: meta["creator"]!)
+        try trainer.resultArchive(metadata: meta).write(to: weightsPath)
         try AtomicFile.write(Data(jsonText(record).utf8), to: recordPath)
         let summary = Summary(record: record, outDir: outDir)
         if json {
             print(try jsonText(summary))
         } else {
-            print(String(format: "final test accuracy %.2f %% (best %.2f %% at epoch %d), %.0f images/s, %.1f s, peak memory %.0f MB",
-                         100 * record.finalTestAccuracy, 100 * record.bestTestAccuracy, record.bestEpoch,
-                         summary.meanImagesPerSecond, record.totalSeconds, record.peakMemoryMB))
-            print("wrote \(recordPath) and \(weightsPath)")
+            var line = String(format: "final test accuracy %.2f %% (best %.2f %% at epoch %d), %.0f images/s, %.1f s, peak memory %.0f MB",
+                              100 * record.finalTestAccuracy, 100 * record.bestTestAccuracy, record.bestEpoch,
+                              summary.meanImagesPerSecond, record.totalSeconds, record.peakMemoryMB)
+            if let w = record.onChip?.writes {
+                line += String(format: "; %.2f writes per weight (max %d), %d writes in all", w.meanPerWeight, w.maxPerWeight, w.totalWrites)
+            }
+            print(line)
+            print("wrote \(recordPath), \(weightsPath) and \(checkpointPath)")
         }
     }
+
+    /// The checkpoint file in a run directory.
+    static let checkpointName = "checkpoint.safetensors"
 
     /// The `--json` output.
     struct Summary: Codable {

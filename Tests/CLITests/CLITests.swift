@@ -71,6 +71,13 @@ struct CLITests {
             (["train", "--no-such-flag"], "no-such-flag"),
             (["train", "--data", "/nonexistent/dir"], "/nonexistent/dir"),
             (["frobnicate"], "frobnicate"),
+            (["train", "--rule", "sideways"], "unknown rule 'sideways'"),
+            (["train", "--rule", "mixed-precision", "--chip", "tpu"], "unknown chip preset 'tpu'"),
+            (["train", "--rule", "mixed-precision", "--device", "pcm-nandakumar2020"], "works only with rule mixed-precision-pulse"),
+            (["train", "--rule", "mixed-precision-pulse", "--device", "brram-2bit"], "needs a pulse device"),
+            (["train", "--rule", "mixed-precision", "--threshold", "-1"], "threshold"),
+            (["train", "--device", "brram-4bit"], "need an on-chip --rule"),
+            (["train", "--threads", "0"], "--threads"),
           ])
     func badInput(args: [String], message: String) throws {
         let out = tempDir()
@@ -80,6 +87,35 @@ struct CLITests {
         #expect(lines.count == 1, "stderr: \(r.stderr)")
         #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(message), "stderr: \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("cim train --resume continues an interrupted on-chip run and ends byte-identical to an uninterrupted one")
+    func resume() throws {
+        let whole = tempDir(), parts = tempDir()
+        let common = ["train", "--rule", "mixed-precision", "--train-limit", "1000", "--test-limit", "200",
+                      "--batches-per-epoch", "5", "--seed", "4", "--quiet"]
+        let a = try cim(common + ["--epochs", "3", "--out", whole])
+        #expect(a.status == 0, "stderr: \(a.stderr)")
+        let b = try cim(common + ["--epochs", "1", "--out", parts])
+        #expect(b.status == 0, "stderr: \(b.stderr)")
+        let c = try cim(["train", "--resume", parts, "--epochs", "3", "--quiet"])
+        #expect(c.status == 0, "stderr: \(c.stderr)")
+        let m1 = try Data(contentsOf: URL(fileURLWithPath: whole + "/model.safetensors"))
+        let m2 = try Data(contentsOf: URL(fileURLWithPath: parts + "/model.safetensors"))
+        #expect(m1 == m2, "the resumed run's model (with its chip conductances) differs")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: parts + "/training.json"))) as? [String: Any]
+        let writes = ((record?["onChip"] as? [String: Any])?["writes"] as? [String: Any])?["totalWrites"] as? Int ?? 0
+        #expect(writes > 0)
+        #expect((record?["epochs"] as? [Any])?.count == 3)
+        // refusals: config flags with --resume, a finished run, a missing checkpoint
+        let d = try cim(["train", "--resume", parts, "--model", "cnn16"])
+        #expect(d.status != 0 && d.stderr.contains("--model") && d.stderr.split(separator: "\n").count == 1, "stderr: \(d.stderr)")
+        let e = try cim(["train", "--resume", parts])
+        #expect(e.status != 0 && e.stderr.contains("finished"), "stderr: \(e.stderr)")
+        let f = try cim(["train", "--resume", "/nonexistent/run"])
+        #expect(f.status != 0 && f.stderr.contains("/nonexistent/run/checkpoint.safetensors"), "stderr: \(f.stderr)")
+        try FileManager.default.removeItem(atPath: whole)
+        try FileManager.default.removeItem(atPath: parts)
     }
 
     @Test("cim info --json reports the BLAS kernel in use")

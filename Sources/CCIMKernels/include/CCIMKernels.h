@@ -11,4 +11,28 @@ void cim_tanh_f32(float *x, size_t n);
 void cim_sigmoid_f32(float *x, size_t n);
 /// In place: x[i] = exp(x[i]), inputs clamped to [-87, 88]; max rel error < 5e-7.
 void cim_exp_f32(float *x, size_t n);
+#include <stdint.h>
+
+/// Lanes of the vectorised Gaussian generator; its state is 4 * CIM_NORMAL_LANES words
+/// (xoshiro256** word k of lane l at index k * CIM_NORMAL_LANES + l).
+#define CIM_NORMAL_LANES 16
+/// Fills out[0..n) with standard normal draws (Box-Muller over 16 xoshiro256** lanes, one
+/// 64-bit draw per pair); advances the state by ceil(n / 32) blocks (a partial last block is
+/// discarded). u1 has 31 bits, so the tail is cut at |z| <= 6.55 (P = 6e-11).
+void cim_normal_fill(uint64_t *state, float *out, size_t n);
+/// y[r, c] += sigma[r] * z[r, c] for a rows x cols row-major y.
+void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, const float *z);
+/// Input DAC with per-row abs-max scaling: scale[r] = max_c |x[r, c]| (1 if that is 0) and
+/// xq[r, c] = rint(x / scale * L) / L with L = 2^bits - 1 (bits = 0: xq = x / scale, no rounding).
+void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale);
+/// pos = max(x, 0), neg = max(-x, 0); returns 1 if any x < 0.
+int cim_split_sign(const float *x, size_t n, float *pos, float *neg);
+/// Read-noise weights of inputs x >= 0 (elementwise over n values): bit-serial with bits > 0:
+/// w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each bit cycle reads the
+/// devices afresh); otherwise w = x^2.
+void cim_read_noise_weights(const float *x, size_t n, int bits, int bitSerial, float *w);
+/// out[r] = sum of w[r, c] over columns [c0, c1) of a rows x cols row-major w.
+void cim_row_block_sums(const float *w, size_t rows, size_t cols, size_t c0, size_t c1, float *out);
+/// ADC: y = clamp(rint(y / step) * step, -fullScale, fullScale); step = 0: clamp only.
+void cim_adc_quantize(float *y, size_t n, float step, float fullScale);
 #endif

@@ -1,0 +1,173 @@
+// Kernels of the crossbar periphery: a vectorised Gaussian generator (16 xoshiro256** lanes +
+// Box-Muller with polynomial log/sin/cos), DAC input quantisation, the bit-serial read-noise
+// weights, and the ADC quantiser. See CCIMKernels.h for the contracts.
+#include "CCIMKernels.h"
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CIM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CIM_CLONES
+#endif
+
+#define LANES CIM_NORMAL_LANES
+
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// ln(u) for u in (0, 1]: u = 2^e * m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s),
+// s = (m - 1)/(m + 1), |s| <= 0.172, series to s^9 (truncation < 1e-8).
+static inline __attribute__((always_inline)) float log_core(float u) {
+    uint32_t bits;
+    memcpy(&bits, &u, sizeof bits);
+    int32_t e = (int32_t)((bits >> 23) & 0xff) - 127;
+    uint32_t mb = (bits & 0x007fffffu) | 0x3f800000u;
+    float m;
+    memcpy(&m, &mb, sizeof m);
+    if (m > 1.41421356f) { m *= 0.5f; e += 1; }
+    float s = (m - 1.0f) / (m + 1.0f);
+    float s2 = s * s;
+    float p = 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    p = p * s2 + 1.0f;
+    return 2.0f * s * p + (float)e * 0.69314718f;
+}
+
+// sin and cos of 2*pi*t for t in [0, 1): quadrant q = rint(4t), r = 2*pi*(t - q/4) in
+// [-pi/4, pi/4]; Taylor to r^9 / r^8 (error < 4e-7), then rotate by q quarter turns.
+static inline __attribute__((always_inline)) void sincos2pi(float t, float *sn, float *cs) {
+    float q = __builtin_rintf(4.0f * t);
+    float r = 6.28318531f * (t - 0.25f * q);
+    float r2 = r * r;
+    float s = r * (1.0f + r2 * (-1.0f / 6 + r2 * (1.0f / 120 + r2 * (-1.0f / 5040 + r2 * (1.0f / 362880)))));
+    float c = 1.0f + r2 * (-0.5f + r2 * (1.0f / 24 + r2 * (-1.0f / 720 + r2 * (1.0f / 40320))));
+    int qi = ((int)q) & 3;
+    float so = qi == 0 ? s : (qi == 1 ? c : (qi == 2 ? -s : -c));
+    float co = qi == 0 ? c : (qi == 1 ? -s : (qi == 2 ? -c : s));
+    *sn = so;
+    *cs = co;
+}
+
+// One block: every lane advances once and yields two normals (out[0..LANES) and
+// out[LANES..2*LANES)). Three lane loops (generate, convert, transform) so each vectorises.
+static inline __attribute__((always_inline)) void normal_block(uint64_t *restrict st, float *restrict out) {
+    uint64_t *restrict s0 = st, *restrict s1 = st + LANES, *restrict s2 = st + 2 * LANES, *restrict s3 = st + 3 * LANES;
+    uint64_t x[LANES];
+    for (int l = 0; l < LANES; l++) {
+        x[l] = rotl64(s1[l] * 5, 7) * 9;
+        uint64_t t = s1[l] << 17;
+        s2[l] ^= s0[l];
+        s3[l] ^= s1[l];
+        s1[l] ^= s2[l];
+        s0[l] ^= s3[l];
+        s2[l] ^= t;
+        s3[l] = rotl64(s3[l], 45);
+    }
+    float u1[LANES], u2[LANES];
+    for (int l = 0; l < LANES; l++) {
+        u1[l] = ((float)(int32_t)(x[l] >> 33) + 1.0f) * 4.6566129e-10f;  // (0, 1], 31 bits
+        u2[l] = (float)(int32_t)((uint32_t)x[l] >> 8) * 5.9604645e-8f;           // [0, 1), 24 bits
+    }
+    for (int l = 0; l < LANES; l++) {
+        float rad = __builtin_elementwise_sqrt(-2.0f * log_core(u1[l]));
+        float sn, cs;
+        sincos2pi(u2[l], &sn, &cs);
+        out[l] = rad * cs;
+        out[LANES + l] = rad * sn;
+    }
+}
+
+CIM_CLONES void cim_normal_fill(uint64_t *state, float *out, size_t n) {
+    size_t full = n / (2 * LANES);
+    for (size_t b = 0; b < full; b++) normal_block(state, out + b * 2 * LANES);
+    size_t rest = n - full * 2 * LANES;
+    if (rest) {
+        float tmp[2 * LANES];
+        normal_block(state, tmp);
+        memcpy(out + full * 2 * LANES, tmp, rest * sizeof(float));
+    }
+}
+
+CIM_CLONES void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, const float *z) {
+    for (size_t r = 0; r < rows; r++) {
+        float s = sigma[r];
+        float *yr = y + r * cols;
+        const float *zr = z + r * cols;
+        for (size_t c = 0; c < cols; c++) yr[c] += s * zr[c];
+    }
+}
+
+CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale) {
+    float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *qr = xq + r * cols;
+        float m = 0.0f;
+        for (size_t c = 0; c < cols; c++) { float a = fabsf(xr[c]); m = a > m ? a : m; }
+        if (!(m > 0.0f)) m = 1.0f;
+        scale[r] = m;
+        float inv = 1.0f / m;
+        if (bits > 0) {
+            float invL = 1.0f / levels;
+            for (size_t c = 0; c < cols; c++) qr[c] = __builtin_rintf(xr[c] * inv * levels) * invL;
+        } else {
+            for (size_t c = 0; c < cols; c++) qr[c] = xr[c] * inv;
+        }
+    }
+}
+
+int cim_split_sign(const float *x, size_t n, float *pos, float *neg) {
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        pos[i] = v > 0.0f ? v : 0.0f;
+        neg[i] = v < 0.0f ? -v : 0.0f;
+        any |= v < 0.0f;
+    }
+    return any;
+}
+
+CIM_CLONES void cim_read_noise_weights(const float *x, size_t n, int bits, int bitSerial, float *w) {
+    if (bitSerial && bits > 0) {
+        float levels = (float)((1u << bits) - 1);
+        float invL2 = 1.0f / (levels * levels);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t q = (uint32_t)(int32_t)__builtin_rintf(x[i] * levels) & 0xffffu;
+            // sum_k 4^k b_k(q): spread the bits of q to the even positions
+            q = (q | (q << 8)) & 0x00ff00ffu;
+            q = (q | (q << 4)) & 0x0f0f0f0fu;
+            q = (q | (q << 2)) & 0x33333333u;
+            q = (q | (q << 1)) & 0x55555555u;
+            w[i] = (float)q * invL2;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) w[i] = x[i] * x[i];
+    }
+}
+
+void cim_row_block_sums(const float *w, size_t rows, size_t cols, size_t c0, size_t c1, float *out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *wr = w + r * cols;
+        float acc = 0.0f;
+        for (size_t c = c0; c < c1; c++) acc += wr[c];
+        out[r] = acc;
+    }
+}
+
+CIM_CLONES void cim_adc_quantize(float *y, size_t n, float step, float fullScale) {
+    if (step > 0.0f) {
+        float inv = 1.0f / step;
+        for (size_t i = 0; i < n; i++) {
+            float v = __builtin_rintf(y[i] * inv) * step;
+            y[i] = v > fullScale ? fullScale : (v < -fullScale ? -fullScale : v);
+        }
+    } else if (fullScale < INFINITY) {
+        for (size_t i = 0; i < n; i++) {
+            float v = y[i];
+            y[i] = v > fullScale ? fullScale : (v < -fullScale ? -fullScale : v);
+        }
+    }
+}

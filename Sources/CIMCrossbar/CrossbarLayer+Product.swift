@@ -1,0 +1,86 @@
+import CCIMKernels
+import CIMCore
+
+extension CrossbarLayer {
+    /// `output[r, o] += (x · Wᵀ)[r, o]` for `rows` input rows `x` (`[rows, inputs]`), computed
+    /// by the chip (see the type's documentation). `noise == nil` is a noiseless read (no read
+    /// or ADC noise; quantisation and clipping still apply).
+    public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int,
+                                           into output: UnsafeMutablePointer<Float>, noise: inout NormalStream?) {
+        let n = rows * inputs, m = rows * outputs
+        var s = scratch
+        scratch = Scratch()  // keep the buffers uniquely referenced while we work
+        defer { scratch = s }
+        grow(&s.xq, n); grow(&s.scale, rows); grow(&s.partial, m); grow(&s.acc, m)
+        let dacBits = Int32(spec.dac.bits)
+        s.xq.withUnsafeMutableBufferPointer { q in
+            s.scale.withUnsafeMutableBufferPointer { sc in
+                cim_dac_quantize(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!)
+            }
+        }
+        grow(&s.pos, n); grow(&s.neg, n)
+        let signed = s.xq.withUnsafeBufferPointer { q in
+            s.pos.withUnsafeMutableBufferPointer { p in
+                s.neg.withUnsafeMutableBufferPointer { g in cim_split_sign(q.baseAddress!, n, p.baseAddress!, g.baseAddress!) }
+            }
+        } != 0
+        let v = Float(spec.device.readVoltage)
+        let readVar = 2 * spec.device.readSigmaMicroSiemens * spec.device.readSigmaMicroSiemens * Double(v * v)
+        let adcVar = spec.adc.noiseSigmaMicroAmps * spec.adc.noiseSigmaMicroAmps
+        let noisy = noise != nil && (readVar > 0 || adcVar > 0)
+        if noisy { grow(&s.weights, n); grow(&s.rowSums, rows); grow(&s.sigma, rows); grow(&s.z, m) }
+        let step = Float(spec.adc.stepMicroAmps)
+        let fullScale = spec.adc.bits > 0 ? Float(spec.adc.fullScaleMicroAmps) : .infinity
+        s.acc.withUnsafeMutableBufferPointer { acc in acc.update(repeating: 0) }
+        for phase in signed ? [Float(1), -1] : [1] {
+            let xs = phase > 0 ? s.pos : s.neg
+            xs.withUnsafeBufferPointer { xp in
+                if noisy {
+                    s.weights.withUnsafeMutableBufferPointer { w in
+                        cim_read_noise_weights(xp.baseAddress!, n, dacBits, spec.dac.bitSerial ? 1 : 0, w.baseAddress!)
+                    }
+                }
+                for rb in 0..<rowBlocks {
+                    let r0 = rb * spec.tileRows, r1 = min(inputs, r0 + spec.tileRows)
+                    s.partial.withUnsafeMutableBufferPointer { pp in
+                        gDiff.withUnsafeBufferPointer { dp in
+                            BLAS.sgemm(m: rows, n: outputs, k: r1 - r0, alpha: v, a: xp.baseAddress! + r0, lda: inputs,
+                                       b: dp.baseAddress! + r0 * outputs, ldb: outputs, beta: 0,
+                                       c: pp.baseAddress!, ldc: outputs)
+                        }
+                        if noisy {
+                            s.weights.withUnsafeBufferPointer { w in
+                                s.rowSums.withUnsafeMutableBufferPointer { rs in
+                                    cim_row_block_sums(w.baseAddress!, rows, inputs, r0, r1, rs.baseAddress!)
+                                }
+                            }
+                            for r in 0..<rows { s.sigma[r] = Float((readVar * Double(s.rowSums[r]) + adcVar).squareRoot()) }
+                            s.z.withUnsafeMutableBufferPointer { z in
+                                noise!.fill(UnsafeMutableBufferPointer(rebasing: z[0..<m]))
+                                s.sigma.withUnsafeBufferPointer { sg in
+                                    cim_add_row_scaled(pp.baseAddress!, rows, outputs, sg.baseAddress!, z.baseAddress!)
+                                }
+                            }
+                        }
+                        cim_adc_quantize(pp.baseAddress!, m, step, fullScale)
+                        s.acc.withUnsafeMutableBufferPointer { acc in
+                            for i in 0..<m { acc[i] += phase * pp[i] }
+                        }
+                    }
+                }
+            }
+        }
+        let k = weightPerMicroSiemens / v
+        s.acc.withUnsafeBufferPointer { acc in
+            for r in 0..<rows {
+                let f = s.scale[r] * k
+                let a = acc.baseAddress! + r * outputs, y = output + r * outputs
+                for o in 0..<outputs { y[o] += f * a[o] }
+            }
+        }
+    }
+
+    private func grow(_ a: inout [Float], _ n: Int) {
+        if a.count < n { a = [Float](repeating: 0, count: n) }
+    }
+}

@@ -1,0 +1,70 @@
+import CIMCore
+
+/// The input digital-to-analog converter of a tile.
+///
+/// Every input vector is scaled digitally by its largest magnitude ("abs-max" noise
+/// management, as in IBM aihwkit), so it spans the DAC's full range, then quantised to
+/// `2^bits − 1` steps; the scale is multiplied back onto the outputs digitally. Signed inputs
+/// are applied in two phases (positive part, then negative part; both converted and subtracted
+/// digitally), because the chip's read pulses are 0 or +V only.
+///
+/// With `bitSerial` (Wu et al. 2023: eight 1-bit read pulses per 8-bit input), bit k of every
+/// input is applied in its own read cycle and the ADC accumulates the cycles with weights 2ᵏ.
+/// The noiseless result equals applying the quantised input at once; each cycle reads the
+/// devices afresh, so read noise adds up over the cycles (see ``CrossbarLayer``).
+public struct DACConfig: Codable, Equatable, Sendable {
+    /// Resolution, bits (1…16); 0 = ideal analog input (no quantisation).
+    public var bits: Int = 8
+    /// Inputs applied bit by bit (one read per bit) rather than as one multi-level pulse.
+    public var bitSerial: Bool = true
+
+    public init(bits: Int = 8, bitSerial: Bool = true) {
+        self.bits = bits
+        self.bitSerial = bitSerial
+    }
+
+    public func validate() throws(CIMError) {
+        guard (0...16).contains(bits) else { throw .invalidConfig(field: "dac.bits", reason: "\(bits) must be in 0…16 (0 = ideal)") }
+    }
+}
+
+/// The output analog-to-digital converter of a tile.
+///
+/// It converts a differential column-pair current `I⁺ − I⁻` (µA; for bit-serial inputs, the
+/// 2ᵏ-weighted accumulation of the bit cycles) over the symmetric range ±`fullScaleMicroAmps`
+/// with `2^bits − 1` steps (a mid-tread quantiser, so 0 µA is exact), after adding Gaussian
+/// noise of σ = `noiseSigmaMicroAmps`. Results outside the range clip. Each tile converts its
+/// own partial sums; a layer split over several tiles adds them digitally.
+public struct ADCConfig: Codable, Equatable, Sendable {
+    /// Resolution, bits (1…24); 0 = ideal (no quantisation, no clipping).
+    public var bits: Int = 8
+    /// Full-scale magnitude of the converted differential current, µA.
+    public var fullScaleMicroAmps: Double = 70
+    /// Additive input-referred noise σ, µA.
+    public var noiseSigmaMicroAmps: Double = 0
+    /// Columns that share one ADC (sets conversion time, not values).
+    public var columnsPerADC: Int = 8
+
+    public init(bits: Int = 8, fullScaleMicroAmps: Double = 70, noiseSigmaMicroAmps: Double = 0, columnsPerADC: Int = 8) {
+        self.bits = bits
+        self.fullScaleMicroAmps = fullScaleMicroAmps
+        self.noiseSigmaMicroAmps = noiseSigmaMicroAmps
+        self.columnsPerADC = columnsPerADC
+    }
+
+    /// Step between adjacent output codes, µA (0 when ideal).
+    public var stepMicroAmps: Double {
+        bits > 0 ? 2 * fullScaleMicroAmps / Double((1 << bits) - 1) : 0
+    }
+
+    public func validate() throws(CIMError) {
+        guard (0...24).contains(bits) else { throw .invalidConfig(field: "adc.bits", reason: "\(bits) must be in 0…24 (0 = ideal)") }
+        guard fullScaleMicroAmps.isFinite, fullScaleMicroAmps > 0 else {
+            throw .invalidConfig(field: "adc.fullScaleMicroAmps", reason: "\(fullScaleMicroAmps) µA must be > 0")
+        }
+        guard noiseSigmaMicroAmps.isFinite, noiseSigmaMicroAmps >= 0 else {
+            throw .invalidConfig(field: "adc.noiseSigmaMicroAmps", reason: "\(noiseSigmaMicroAmps) µA must be ≥ 0")
+        }
+        guard columnsPerADC >= 1 else { throw .invalidConfig(field: "adc.columnsPerADC", reason: "\(columnsPerADC) must be ≥ 1") }
+    }
+}

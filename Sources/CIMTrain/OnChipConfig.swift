@@ -1,0 +1,72 @@
+import CIMCore
+import CIMCrossbar
+import CIMDevice
+
+/// How an on-chip run simulates its chip (part of ``TrainingConfig``, in `training.json`).
+public struct OnChipConfig: Codable, Equatable, Sendable {
+    /// The update rule (never `.digital` here).
+    public var rule: UpdateRule = .mixedPrecision
+    /// Chip preset (``ChipPreset``).
+    public var chip: String = ChipPreset.wu2023SoC.rawValue
+    /// Device preset that replaces the chip's device (``DevicePreset``, or a pulse device for
+    /// `mixed-precision-pulse`); `nil` = the chip's own.
+    public var device: String? = nil
+    /// The write threshold as a multiple of the programming granularity (one level, or one
+    /// nominal pulse step for the pulse rule). 1 = the paper's rule.
+    public var threshold: Double = 1
+    /// Simulate the chip's periphery (DAC/ADC); `false` = ideal periphery.
+    public var periphery: Bool = true
+    /// A device model given in full (e.g. from JSON), used instead of the chip's and ``device``.
+    public var customDevice: DeviceModel? = nil
+
+    public init(rule: UpdateRule = .mixedPrecision, chip: String = ChipPreset.wu2023SoC.rawValue, device: String? = nil,
+                threshold: Double = 1, periphery: Bool = true) {
+        self.rule = rule
+        self.chip = chip
+        self.device = device
+        self.threshold = threshold
+        self.periphery = periphery
+    }
+
+    /// The chip spec in force: the preset, with the device replaced and the periphery made
+    /// ideal as configured. A pulse device is represented by its read model (continuous levels).
+    public func chipSpec() throws(CIMError) -> ChipSpec {
+        var spec = try ChipPreset.named(chip).spec
+        if let device {
+            if let pulse = PulseDevicePreset(rawValue: device) {
+                spec.device = pulse.model.readModel
+            } else {
+                spec.device = try DevicePreset.named(device).model
+            }
+        }
+        if let customDevice { spec.device = customDevice }
+        if !periphery { spec = spec.withIdealPeriphery }
+        try spec.validate()
+        return spec
+    }
+
+    /// The pulse device, when the device is one.
+    public func pulseDevice() -> PulseDeviceModel? {
+        device.flatMap { PulseDevicePreset(rawValue: $0)?.model }
+    }
+
+    public func validate() throws(CIMError) {
+        guard rule.isOnChip else { throw .invalidConfig(field: "onChip.rule", reason: "'digital' does not use a chip") }
+        if let device, PulseDevicePreset(rawValue: device) == nil, DevicePreset(rawValue: device) == nil {
+            let known = DevicePreset.allCases.map(\.rawValue) + PulseDevicePreset.allCases.map(\.rawValue)
+            throw .invalidConfig(field: "device", reason: "unknown device preset '\(device)' (known: \(known.joined(separator: ", ")))")
+        }
+        let pulse = pulseDevice() != nil && customDevice == nil
+        if rule == .mixedPrecisionPulse, !pulse {
+            throw .invalidConfig(field: "device", reason: "rule mixed-precision-pulse needs a pulse device (\(PulseDevicePreset.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if rule != .mixedPrecisionPulse, pulse {
+            throw .invalidConfig(field: "device", reason: "pulse device '\(device!)' works only with rule mixed-precision-pulse")
+        }
+        guard threshold.isFinite, threshold >= 0 else { throw .invalidConfig(field: "threshold", reason: "\(threshold) must be ≥ 0") }
+        if rule == .mixedPrecisionPulse, threshold <= 0 {
+            throw .invalidConfig(field: "threshold", reason: "\(threshold) must be > 0 for the pulse rule (ε = threshold × one pulse step)")
+        }
+        _ = try chipSpec()
+    }
+}
