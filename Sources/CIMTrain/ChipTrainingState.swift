@@ -10,8 +10,9 @@ import CIMNetwork
 /// Initial state as on the chip (Wu et al. 2023): every device is programmed to the level
 /// nearest a uniform draw in [gMin, initialMax] µS, the pairs are read back (with read noise),
 /// and the readings, scaled, become the digital weights W_FP. The scale of a layer with fan-in
-/// F is `weightPerMicroSiemens = (1/√F) / (initialMax − gMin)`, so the initial weights span
-/// PyTorch's default range ±1/√F (our choice: the paper does not state its scale).
+/// F is `weightPerMicroSiemens = R · (1/√F) / (gMax − gMin)`: a pair spans ±R/√F. By default
+/// R = (gMax − gMin)/(initialMax − gMin), so the initial weights span PyTorch's default range
+/// ±1/√F (our choice: the paper does not state its scale; ``OnChipConfig/weightRange`` sets R).
 public struct ChipTrainingState: Sendable {
     public let config: OnChipConfig
     /// The chip that computes the forward products.
@@ -49,7 +50,9 @@ public struct ChipTrainingState: Sendable {
             guard let (fanIn, out) = layer.matrixShape else { continue }
             weighted.append(i)
             let bound = 1 / Double(fanIn).squareRoot()
-            let scale = Float(bound / (spec.device.initialMaxMicroSiemens - spec.device.gMinMicroSiemens))
+            let window = spec.device.gMaxMicroSiemens - spec.device.gMinMicroSiemens
+            let range = config.weightRange ?? window / (spec.device.initialMaxMicroSiemens - spec.device.gMinMicroSiemens)
+            let scale = Float(range * bound / window)
             var xl = CrossbarLayer(inputs: fanIn, outputs: out, spec: spec, weightPerMicroSiemens: scale)
             attempts += xl.initialize(rng: &rng)
             if let pulse {

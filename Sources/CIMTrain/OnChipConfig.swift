@@ -16,11 +16,18 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
     public var threshold: Double = 1
     /// Simulate the chip's periphery (DAC/ADC); `false` = ideal periphery.
     public var periphery: Bool = true
+    /// Full-scale weight of a device pair (|w| when one device is at gMax and the other at gMin)
+    /// in units of PyTorch's initial bound 1/√fan_in; `nil` = the default, which maps the
+    /// initial conductance window onto ±1/√fan_in, i.e. (gMax − gMin)/(initialMax − gMin)
+    /// (2.09 for the b-RRAM presets, 5 for `pcm-nandakumar2020`). The paper does not state its
+    /// scale; this sets how far weights can grow before the devices saturate.
+    public var weightRange: Double? = nil
     /// A device model given in full (e.g. from JSON), used instead of the chip's and ``device``.
     public var customDevice: DeviceModel? = nil
 
     public init(rule: UpdateRule = .mixedPrecision, chip: String = ChipPreset.wu2023SoC.rawValue, device: String? = nil,
-                threshold: Double = 1, periphery: Bool = true) {
+                threshold: Double = 1, periphery: Bool = true, weightRange: Double? = nil) {
+        self.weightRange = weightRange
         self.rule = rule
         self.chip = chip
         self.device = device
@@ -62,6 +69,9 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
         }
         if rule != .mixedPrecisionPulse, pulse {
             throw .invalidConfig(field: "device", reason: "pulse device '\(device!)' works only with rule mixed-precision-pulse")
+        }
+        if let r = weightRange, !(r.isFinite && r > 0) {
+            throw .invalidConfig(field: "weightRange", reason: "\(r) must be > 0 (in units of 1/√fan_in)")
         }
         guard threshold.isFinite, threshold >= 0 else { throw .invalidConfig(field: "threshold", reason: "\(threshold) must be ≥ 0") }
         if rule == .mixedPrecisionPulse, threshold <= 0 {

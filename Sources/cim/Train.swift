@@ -69,6 +69,9 @@ struct Train: ParsableCommand {
     @Option(help: "Write threshold, in programming granularities (one level; one pulse step for the pulse rule).")
     var threshold: Double = 1
 
+    @Option(help: "Full-scale weight of a device pair in units of 1/√fan_in (default: the initial conductance window maps to ±1/√fan_in).")
+    var weightRange: Double?
+
     @Flag(help: "Simulate the chip with an ideal periphery (no DAC/ADC quantisation, clipping or ADC noise).")
     var idealPeriphery = false
 
@@ -116,9 +119,10 @@ struct Train: ParsableCommand {
                 "unknown rule '\(rule)' (known: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if r.isOnChip {
-            c.onChip = OnChipConfig(rule: r, chip: chip, device: device, threshold: threshold, periphery: !idealPeriphery)
-        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || threshold != 1 || idealPeriphery {
-            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --device, --threshold and --ideal-periphery need an on-chip --rule")
+            c.onChip = OnChipConfig(rule: r, chip: chip, device: device, threshold: threshold, periphery: !idealPeriphery,
+                                    weightRange: weightRange)
+        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || threshold != 1 || idealPeriphery || weightRange != nil {
+            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --device, --threshold, --weight-range and --ideal-periphery need an on-chip --rule")
         }
         try c.validate()
         return c
@@ -133,7 +137,7 @@ struct Train: ParsableCommand {
             ("--momentum", momentum != 0), ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != 64),
             ("--batches-per-epoch", batchesPerEpoch != "400"), ("--seed", seed != 1), ("--train-limit", trainLimit != nil),
             ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
-            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--device", device != nil), ("--threshold", threshold != 1),
+            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
             ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
         ]
         return checks.filter(\.1).map(\.0)
