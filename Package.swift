@@ -5,7 +5,9 @@ import PackageDescription
 // MARK: - Public products
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
-    .library(name: "CIMKit", targets: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain"]),
+    .library(name: "CIMKit", targets: [
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5",
+    ]),
 ]
 
 // MARK: - C shims (system libraries; OpenBLAS is loaded at run time, see Sources/CCIMBLAS)
@@ -13,9 +15,10 @@ let shims: [Target] = [
     .target(name: "CCIMBLAS", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "CCIMKernels", exclude: ["README.md"]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 ]
 
-// MARK: - Libraries (data → network → train)
+// MARK: - Libraries (data → network → train; HDF5 files)
 let libraries: [Target] = [
     .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"], exclude: ["README.md"]),
     .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
@@ -23,6 +26,7 @@ let libraries: [Target] = [
     .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar"], exclude: ["README.md"]),
+    .target(name: "CIMHDF5", dependencies: ["CIMCore", "CHDF5"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
@@ -43,6 +47,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
     .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
+    .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
     .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
 ]
 
