@@ -35,7 +35,7 @@ let executables: [Target] = [
         "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
-    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain"],
+    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain"],
                      exclude: ["README.md"]),
 ]
 

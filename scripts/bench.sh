@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput benchmark of CIMKit's digital path on this machine. Prints figures; asserts nothing.
+# Throughput benchmark of CIMKit (digital and on-chip training, inference) on this machine. Prints figures; asserts nothing.
 # Runs twice: with OPENBLAS_CORETYPE as the environment has it (if set), and with it unset,
 # where CIMKit picks the core type from the CPU's features.
 set -euo pipefail

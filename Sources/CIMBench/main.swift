@@ -1,6 +1,7 @@
-// CIMBench: throughput figures for CIMKit's digital path (run through scripts/bench.sh).
+// CIMBench: throughput figures for CIMKit's digital and on-chip paths (run through scripts/bench.sh).
 // Prints figures; asserts nothing. Not a test.
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMNetwork
 import CIMTrain
@@ -24,11 +25,13 @@ func benchSGEMM(_ n: Int, repeats: Int) -> Double {
     return median(rates)
 }
 
-func benchTraining(_ preset: ModelPreset, data: DatasetSplits, optimizer: OptimizerConfig, batches: Int) throws -> Double {
+func benchTraining(_ preset: ModelPreset, data: DatasetSplits, optimizer: OptimizerConfig, batches: Int,
+                   onChip: OnChipConfig? = nil) throws -> Double {
     var config = TrainingConfig()
     config.model = preset.rawValue
     config.optimizer = optimizer
     config.batchesPerEpoch = batches
+    config.onChip = onChip
     var trainer = try Trainer(config: config, data: data)
     let order = trainer.order(epoch: 1)
     let warmup = 20
@@ -65,12 +68,21 @@ do {
     let adamw = OptimizerConfig(kind: .adamw, learningRate: 0.004)
     print(String(format: "train cnn16, SGD, batch 64 (400 batches):   %7.0f images/s",
                  try benchTraining(.cnn16, data: data, optimizer: sgd, batches: 400)))
-    print(String(format: "train lenet-wu2023, AdamW, batch 64:        %7.0f images/s",
-                 try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 400)))
     print(String(format: "inference cnn16, 10,000 test images, b=1000: %6.0f images/s",
                  try benchInference(.cnn16, data: data.test, batchSize: 1000)))
     print(String(format: "inference cnn16, 10,000 test images, b=64:  %7.0f images/s",
                  try benchInference(.cnn16, data: data.test, batchSize: 64)))
+    BLAS.setThreads(1)
+    print("-- 1 BLAS thread from here (cim train's default)")
+    print(String(format: "train cnn16, SGD, batch 64 (400 batches):   %7.0f images/s",
+                 try benchTraining(.cnn16, data: data, optimizer: sgd, batches: 400)))
+    print(String(format: "train lenet-wu2023, AdamW, batch 64:        %7.0f images/s",
+                 try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 400)))
+    let soc = OnChipConfig(rule: .mixedPrecision, chip: ChipPreset.wu2023SoC.rawValue)
+    print(String(format: "train cnn16 mixed precision on wu2023-soc:  %7.0f images/s  (42 tiles, bit-serial DAC, ADC, read noise)",
+                 try benchTraining(.cnn16, data: data, optimizer: sgd, batches: 200, onChip: soc)))
+    print(String(format: "train lenet-wu2023 mixed precision on soc:  %7.0f images/s",
+                 try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 200, onChip: soc)))
     print(String(format: "peak resident memory of this process:       %7.0f MB", ProcessStats.peakResidentMB))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
