@@ -56,7 +56,7 @@ public struct ChipSpec: Codable, Equatable, Sendable {
 }
 
 /// Named chips from Wu et al., Adv. Mater. 35, e2305465 (2023).
-public enum ChipPreset: String, CaseIterable, Codable, Sendable {
+public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// The training SoC: four 64×64 1T1R tiles, 8-bit bit-serial inputs, 8-bit ADC shared by
     /// 8 columns, read at 0.1 V, b-RRAM with 4 levels (`brram-2bit`). The ADC range is not
     /// stated; we use the inference chip's ±70 µA. ADC noise is not stated (0; device read
@@ -89,12 +89,6 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The preset called `name`, or an error listing the known ones.
-    public static func named(_ name: String) throws(CIMError) -> ChipPreset {
-        guard let p = ChipPreset(rawValue: name) else {
-            throw CIMError.invalidConfig(field: "chip", reason:
-                "unknown chip preset '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return p
-    }
+    public static let presetKind = "chip preset"
+    public static let presetField = "chip"
 }

@@ -2,7 +2,7 @@ import CIMCore
 
 /// Named devices. Numbers from Wu et al., *Bulk-switching memristor-based compute-in-memory
 /// module for deep neural network training*, Adv. Mater. 35, e2305465 (2023).
-public enum DevicePreset: String, CaseIterable, Codable, Sendable {
+public enum DevicePreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// b-RRAM, 4 levels over 8.2–32.9 µS read at 0.1 V: the on-chip training window.
     /// σ_prog = 2.0 µS, σ_read = 1.2 µS (the paper's 0.5 Δ and 0.3 Δ at 16 levels over
     /// 10–70 µS, Δ = 4 µS; noise is a device property, so it stays the same in µS here).
@@ -30,12 +30,6 @@ public enum DevicePreset: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The preset called `name`, or an error listing the known ones.
-    public static func named(_ name: String) throws(CIMError) -> DevicePreset {
-        guard let p = DevicePreset(rawValue: name) else {
-            throw CIMError.invalidConfig(field: "device", reason:
-                "unknown device preset '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return p
-    }
+    public static let presetKind = "device preset"
+    public static let presetField = "device"
 }

@@ -309,7 +309,7 @@ public struct PulseDeviceModel: Codable, Equatable, Sendable {
 }
 
 /// Named pulse-programmed devices.
-public enum PulseDevicePreset: String, CaseIterable, Codable, Sendable {
+public enum PulseDevicePreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// GST phase-change memory of Nandakumar et al., Front. Neurosci. 14:406 (2020), through
     /// IBM aihwkit's `PCMPresetDevice` (an `ExpStepDevice` fit to that paper; weight range
     /// `w ∈ [0, 2]` mapped onto 0.1–20 µS, so one weight unit is 9.95 µS):
@@ -368,12 +368,6 @@ public enum PulseDevicePreset: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The preset called `name`, or an error listing the known ones.
-    public static func named(_ name: String) throws(CIMError) -> PulseDevicePreset {
-        guard let p = PulseDevicePreset(rawValue: name) else {
-            throw CIMError.invalidConfig(field: "device", reason:
-                "unknown pulse-device preset '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return p
-    }
+    public static let presetKind = "pulse-device preset"
+    public static let presetField = "device"
 }

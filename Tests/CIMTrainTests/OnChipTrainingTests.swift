@@ -9,8 +9,6 @@ import Testing
 
 @Suite("On-chip training", .serialized)
 struct OnChipTrainingTests {
-    static let mnist = Result { try DatasetCatalog.load(.mnist) }
-
     func config(_ onChip: OnChipConfig?, epochs: Int = 2, batches: Int = 4) -> TrainingConfig {
         var c = TrainingConfig()
         c.trainLimit = 1024
@@ -21,12 +19,7 @@ struct OnChipTrainingTests {
         return c
     }
 
-    func data(_ c: TrainingConfig) throws -> DatasetSplits {
-        var d = try Self.mnist.get()
-        d.train = d.train.prefix(c.trainLimit!)
-        d.test = d.test.prefix(c.testLimit!)
-        return d
-    }
+    func data(_ c: TrainingConfig) throws -> DatasetSplits { try limitedData(c) }
 
     @Test("oracle: ideal device, ideal periphery and threshold 0 make mixed precision equal digital training")
     func idealEqualsDigital() throws {

@@ -7,8 +7,6 @@ import Testing
 
 @Suite("Trainer", .serialized)
 struct TrainerTests {
-    static let mnist = Result { try DatasetCatalog.load(.mnist) }
-
     func config(model: String = "lenet-wu2023", seed: UInt64 = 1) -> TrainingConfig {
         var c = TrainingConfig()
         c.model = model
@@ -20,12 +18,7 @@ struct TrainerTests {
         return c
     }
 
-    func data(_ c: TrainingConfig) throws -> DatasetSplits {
-        var d = try Self.mnist.get()
-        d.train = d.train.prefix(c.trainLimit!)
-        d.test = d.test.prefix(c.testLimit!)
-        return d
-    }
+    func data(_ c: TrainingConfig) throws -> DatasetSplits { try limitedData(c) }
 
     @Test("a short run learns MNIST: test accuracy well above chance and loss falls")
     func learns() throws {
