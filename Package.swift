@@ -6,7 +6,7 @@ import PackageDescription
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
     .library(name: "CIMKit", targets: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5", "CIMMap", "CIMChipImage",
     ]),
 ]
 
@@ -27,12 +27,14 @@ let libraries: [Target] = [
     .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar"], exclude: ["README.md"]),
     .target(name: "CIMHDF5", dependencies: ["CIMCore", "CHDF5"], exclude: ["README.md"]),
+    .target(name: "CIMMap", dependencies: ["CIMCore", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain"], exclude: ["README.md"]),
+    .target(name: "CIMChipImage", dependencies: ["CIMCore", "CIMNetwork", "CIMCrossbar", "CIMMap", "CIMHDF5"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
 let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
     .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain"],

@@ -7,6 +7,14 @@ extension CrossbarLayer {
     /// or ADC noise; quantisation and clipping still apply).
     public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int,
                                            into output: UnsafeMutablePointer<Float>, noise: inout NormalStream?) {
+        var none: ADCObservation? = nil
+        accumulateProduct(input: input, rows: rows, into: output, noise: &noise, observation: &none)
+    }
+
+    /// The same product, also recording every ADC input (each tile's partial sums, µA, before
+    /// conversion) in `observation` when it is not `nil`.
+    public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                                           noise: inout NormalStream?, observation: inout ADCObservation?) {
         let n = rows * inputs, m = rows * outputs
         var s = scratch
         scratch = Scratch()  // keep the buffers uniquely referenced while we work
@@ -62,6 +70,7 @@ extension CrossbarLayer {
                                 }
                             }
                         }
+                        if observation != nil { observation!.record(UnsafeBufferPointer(rebasing: pp[0..<m]), fullScale: fullScale) }
                         cim_adc_quantize(pp.baseAddress!, m, step, fullScale)
                         s.acc.withUnsafeMutableBufferPointer { acc in
                             for i in 0..<m { acc[i] += phase * pp[i] }
@@ -82,5 +91,34 @@ extension CrossbarLayer {
 
     private func grow(_ a: inout [Float], _ n: Int) {
         if a.count < n { a = [Float](repeating: 0, count: n) }
+    }
+}
+
+/// ADC inputs seen during products: how many conversions, how many beyond full scale, and the
+/// magnitudes (µA) for percentiles.
+public struct ADCObservation: Sendable {
+    public private(set) var conversions = 0
+    public private(set) var clipped = 0
+    public private(set) var magnitudes: [Float] = []
+
+    public init() {}
+
+    mutating func record(_ currents: UnsafeBufferPointer<Float>, fullScale: Float) {
+        conversions += currents.count
+        for v in currents {
+            let a = abs(v)
+            if a > fullScale { clipped += 1 }
+            magnitudes.append(a)
+        }
+    }
+
+    /// Fraction of conversions that clipped.
+    public var clippingRate: Double { conversions > 0 ? Double(clipped) / Double(conversions) : 0 }
+
+    /// The q-quantile (0…1) of |I|, µA.
+    public func quantile(_ q: Double) -> Double {
+        guard !magnitudes.isEmpty else { return 0 }
+        let sorted = magnitudes.sorted()
+        return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1)))])
     }
 }

@@ -97,16 +97,6 @@ public struct ChipTrainingState: Sendable {
     }
 }
 
-extension LayerSpec {
-    /// `(inputs, outputs)` of the weight matrix of a weighted layer, `nil` otherwise.
-    public var matrixShape: (inputs: Int, outputs: Int)? {
-        switch self {
-        case let .conv2d(c, o, k): return (k * k * c, o)
-        case let .dense(i, o): return (i, o)
-        default: return nil
-        }
-    }
-}
 
 extension ChipTrainingState {
     /// The `onChip` part of `training.json`.

@@ -9,17 +9,20 @@ struct CIM: ParsableCommand {
         commandName: "cim",
         abstract: "CIMKit: train, map, export and audit memristor compute-in-memory chips.",
         discussion: """
-            Pipeline: train → map → export → evaluate. This release provides digital (FP32) training
-            and system information; the chip simulator, mapper, exporter and evaluator follow.
+            Pipeline: train (digital or on a simulated chip) → export (map onto a chip, write the HDF5
+            chip image) → convert / inspect / verify images. The robustness evaluator follows.
             """,
         version: CIMKitVersion.string,
-        subcommands: [Train.self, Info.self])
+        subcommands: [Train.self, Export.self, Convert.self, Inspect.self, Verify.self, Info.self])
 
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let failures as LineFailures {
+            for line in failures.lines { FileHandle.standardError.write(Data("error: \(line)\n".utf8)) }
+            Foundation.exit(1)
         } catch let error as CIMError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             Foundation.exit(1)

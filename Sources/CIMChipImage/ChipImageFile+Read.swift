@@ -1,0 +1,158 @@
+import CIMCore
+import CIMCrossbar
+import CIMHDF5
+import CIMMap
+import CIMNetwork
+import Foundation
+
+extension ChipImageFile {
+    /// Reads and checks an image; the first problem found is the error (see ``verify(path:)``
+    /// for all of them).
+    public static func read(path: String) throws(CIMError) -> ChipImage {
+        var reader = Reader(path: path)
+        let image = reader.run()
+        if let first = reader.problems.first { throw CIMError.format(path: path, reason: first) }
+        guard let image else { throw CIMError.format(path: path, reason: "unreadable chip image") }
+        return image
+    }
+
+    /// Every problem of the file, one line each (empty = sound): schema version, required
+    /// objects, types, shapes, ranges, placement, checksums.
+    public static func verify(path: String) -> [String] {
+        var reader = Reader(path: path)
+        _ = reader.run()
+        return reader.problems
+    }
+}
+
+/// Reads an image while collecting problems instead of stopping at the first (except where
+/// nothing after could be read).
+struct Reader {
+    let path: String
+    var problems: [String] = []
+
+    init(path: String) { self.path = path }
+
+    mutating func problem(_ object: String, _ what: String) { problems.append("\(object): \(what)") }
+
+    mutating func attributeProblem(_ g: HDF5Group, _ name: String, _ error: HDF5Error) {
+        problem(g.path + (g.path.hasSuffix("/") ? "" : "/") + name,
+                error.kind == .typeMismatch ? "wrong type: \(error.message)" : "missing or unreadable attribute")
+    }
+
+    /// String, integer and floating-point attributes, or `nil` with a problem.
+    mutating func str(_ g: HDF5Group, _ name: String) -> String? {
+        do { return try g.stringAttribute(name) } catch { attributeProblem(g, name, error); return nil }
+    }
+    mutating func int(_ g: HDF5Group, _ name: String) -> Int? {
+        do { return try g.intAttribute(name) } catch { attributeProblem(g, name, error); return nil }
+    }
+    mutating func dbl(_ g: HDF5Group, _ name: String) -> Double? {
+        do { return try g.doubleAttribute(name) } catch { attributeProblem(g, name, error); return nil }
+    }
+
+    /// A dataset of exactly type T (and shape, if given) whose checksum matches, or `nil`.
+    mutating func data<T: HDF5Scalar>(_ g: HDF5Group, _ name: String, shape: [Int]?, as: T.Type) -> [T]? {
+        let object = g.path + (g.path.hasSuffix("/") ? "" : "/") + name
+        do {
+            guard try g.exists(name), try g.isDataset(name) else { problem(object, "missing dataset"); return nil }
+            let d = try g.openDataset(name)
+            guard d.dataType == T.hdf5DataType else { problem(object, "dtype \(d.dataType), expected \(T.hdf5DataType)"); return nil }
+            if let shape, d.shape != shape { problem(object, "shape \(d.shape), expected \(shape)"); return nil }
+            let values = try d.read(as: T.self)
+            if !(try d.hasAttribute("sha256")) {
+                problem(object, "no sha256 attribute")
+            } else if try d.stringAttribute("sha256") != ChipImageFile.checksum(values) {
+                problem(object, "sha256 does not match the data (the file was altered or damaged)")
+            }
+            return values
+        } catch {
+            problem(object, "unreadable: \(error.message)")
+            return nil
+        }
+    }
+
+    mutating func run() -> ChipImage? {
+        let file: HDF5File
+        do {
+            file = try HDF5File.open(path: path)
+        } catch {
+            problem("/", "not a readable HDF5 file (\(error.message))")
+            return nil
+        }
+        defer { try? file.close() }
+        let root = file.root
+        guard let format = str(root, "format") else { return nil }
+        guard format == ChipImageFile.format else {
+            problem("/format", "'\(format)' is not a CIMKit chip image ('\(ChipImageFile.format)')")
+            return nil
+        }
+        guard let version = int(root, "format_version") else { return nil }
+        guard version == ChipImageFile.version else {
+            problem("/format_version", "schema version \(version); this CIMKit reads version \(ChipImageFile.version)")
+            return nil
+        }
+        let info = ImageInfo(creator: str(root, "creator") ?? "",
+                             createdUTC: str(root, "created_utc") ?? "",
+                             seed: UInt64(bitPattern: Int64(int(root, "seed") ?? 0)),
+                             source: str(root, "source") ?? "",
+                             weightsFrom: str(root, "weights_from") ?? "")
+        guard let spec = readChip(root) else { return nil }
+        guard let (architecture, layers) = readNetwork(root, spec: spec) else { return nil }
+        let tiles = readTiles(root, spec: spec)
+        checkPlacement(layers, tiles: tiles.count, spec: spec)
+        let source = readSource(root, architecture: architecture)
+        var provenance: [String: String] = [:]
+        var report = MappingReport(chip: spec.name, tilesUsed: tiles.count, tileCapacity: spec.tileCount, utilisation: 0, layers: [], checks: [])
+        if let g = group(root, "provenance"), let names = try? g.attributeNames() {
+            for n in names where n != "mapping_report" { provenance[n] = str(g, n) }
+            if let text = str(g, "mapping_report") {
+                if let r = try? JSONDecoder().decode(MappingReport.self, from: Data(text.utf8)) { report = r } else {
+                    problem("/provenance/mapping_report", "not a valid mapping report")
+                }
+            }
+        }
+        return ChipImage(info: info, spec: spec, architecture: architecture, layers: layers, tiles: tiles, source: source,
+                         provenance: provenance, report: report)
+    }
+
+    mutating func group(_ parent: HDF5Group, _ name: String) -> HDF5Group? {
+        do {
+            guard try parent.exists(name), try parent.isGroup(name) else {
+                problem((parent.path == "/" ? "" : parent.path) + "/" + name, "missing group")
+                return nil
+            }
+            return try parent.openGroup(name)
+        } catch {
+            problem("/" + name, "unreadable group: \(error.message)")
+            return nil
+        }
+    }
+
+    mutating func readChip(_ root: HDF5Group) -> ChipSpec? {
+        guard let chip = group(root, "chip"), let text = str(chip, "spec_json") else { return nil }
+        guard let spec = try? JSONDecoder().decode(ChipSpec.self, from: Data(text.utf8)) else {
+            problem("/chip/spec_json", "not a valid chip spec")
+            return nil
+        }
+        do { try spec.validate() } catch { problem("/chip/spec_json", error.description); return nil }
+        for (name, value) in [("tile_rows", spec.tileRows), ("tile_columns", spec.tileColumns), ("tile_count", spec.tileCount ?? 0)] {
+            if let v = int(chip, name), v != value {
+                problem("/chip/\(name)", "\(v) disagrees with spec_json (\(value))")
+            }
+        }
+        if let dev = group(chip, "device") {
+            for (name, value) in [("g_min_uS", spec.device.gMinMicroSiemens), ("g_max_uS", spec.device.gMaxMicroSiemens),
+                                  ("read_voltage_V", spec.device.readVoltage), ("programming_sigma_uS", spec.device.programmingSigmaMicroSiemens),
+                                  ("read_sigma_uS", spec.device.readSigmaMicroSiemens)] {
+                if let v = dbl(dev, name), v != value {
+                    problem("/chip/device/\(name)", "\(v) disagrees with spec_json (\(value))")
+                }
+            }
+            if let v = int(dev, "levels"), v != spec.device.levels {
+                problem("/chip/device/levels", "\(v) disagrees with spec_json (\(spec.device.levels))")
+            }
+        }
+        return spec
+    }
+}

@@ -1,0 +1,144 @@
+import CIMCore
+import CIMCrossbar
+import CIMHDF5
+import CIMMap
+import CIMNetwork
+import Foundation
+
+extension Reader {
+    mutating func readNetwork(_ root: HDF5Group, spec: ChipSpec) -> (Architecture, [LayerImage])? {
+        guard let net = group(root, "network"), let text = str(net, "architecture_json") else { return nil }
+        guard let arch = try? JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) else {
+            problem("/network/architecture_json", "not a valid architecture")
+            return nil
+        }
+        do { try arch.validate() } catch { problem("/network/architecture_json", error.description); return nil }
+        if let n = int(net, "layer_count"), n != arch.layers.count {
+            problem("/network/layer_count", "\(n), but the architecture has \(arch.layers.count) layers")
+        }
+        var layers: [LayerImage] = []
+        for (i, layerSpec) in arch.layers.enumerated() {
+            let name = ChipImageFile.layerName(i), object = "/network/" + name
+            guard let g = group(net, name) else { continue }
+            do {
+                if let described = try LayerAttributes.read(g), described != layerSpec {
+                    problem(object, "attributes describe \(described), the architecture has \(layerSpec)")
+                }
+            } catch {
+                problem(object, "layer attributes unreadable: \(error.message)")
+            }
+            guard let (rows, cols) = layerSpec.matrixShape else { continue }
+            let r = int(g, "rows"), c = int(g, "columns")
+            if r != nil && c != nil && (r != rows || c != cols) {
+                problem(object, "rows × columns \(r!)×\(c!), the layer needs \(rows)×\(cols)")
+            }
+            let scale = dbl(g, "weight_per_uS") ?? 1
+            if !(scale.isFinite && scale > 0) { problem(object + "/weight_per_uS", "\(scale) must be finite and > 0") }
+            let bias = data(g, "bias", shape: [cols], as: Float.self) ?? []
+            if let k = bias.firstIndex(where: { !$0.isFinite }) { problem(object + "/bias", "element \(k) is \(bias[k])") }
+            let fields = ChipImageFile.blockFields.count
+            guard let flat = data(g, "blocks", shape: nil, as: Int32.self), flat.count % fields == 0 else {
+                problem(object + "/blocks", "missing, or not \(fields) fields a row")
+                continue
+            }
+            let n = flat.count / fields
+            let rowMap = data(g, "block_row_map", shape: nil, as: Int32.self) ?? []
+            var blocks: [TileBlock] = []
+            var offset = 0
+            for b in 0..<n {
+                let f = flat[(b * fields)..<((b + 1) * fields)].map(Int.init)
+                guard f.allSatisfy({ $0 >= 0 }), offset + f[3] <= rowMap.count else {
+                    problem(object + "/blocks", "block \(b) has negative fields or runs past block_row_map")
+                    break
+                }
+                blocks.append(TileBlock(tile: f[0], rowStart: f[1], columnStart: f[2], rows: f[3], columns: f[4], tileRow: f[5],
+                                        tileColumn: f[6], rowMap: rowMap[offset..<(offset + f[3])].map(Int.init)))
+                offset += f[3]
+            }
+            if offset != rowMap.count { problem(object + "/block_row_map", "\(rowMap.count) entries, the blocks need \(offset)") }
+            layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks))
+        }
+        return (arch, layers)
+    }
+
+    mutating func readTiles(_ root: HDF5Group, spec: ChipSpec) -> [TileImage] {
+        guard let g = group(root, "tiles"), let count = int(g, "count") else { return [] }
+        guard count >= 0 else { problem("/tiles/count", "\(count) is negative"); return [] }
+        let shape = [count, spec.tileRows, spec.weightColumns]
+        guard let gp = data(g, "g_plus", shape: shape, as: Float.self), let gm = data(g, "g_minus", shape: shape, as: Float.self) else { return [] }
+        let d = spec.device
+        let tolerance = 1e-3
+        for (name, a) in [("g_plus", gp), ("g_minus", gm)] {
+            if let k = a.firstIndex(where: { !$0.isFinite || Double($0) < d.gMinMicroSiemens - tolerance || Double($0) > d.gMaxMicroSiemens + tolerance }) {
+                problem("/tiles/\(name)", "element \(k) (tile \(k / (shape[1] * shape[2]))) is \(a[k]) µS, outside the device window \(d.gMinMicroSiemens)–\(d.gMaxMicroSiemens) µS")
+            }
+        }
+        var lp: [UInt8] = [], lm: [UInt8] = []
+        if d.levels >= 2 {
+            lp = data(g, "level_plus", shape: shape, as: UInt8.self) ?? []
+            lm = data(g, "level_minus", shape: shape, as: UInt8.self) ?? []
+            for (name, levels, gs) in [("level_plus", lp, gp), ("level_minus", lm, gm)] where levels.count == gs.count {
+                if let k = levels.indices.first(where: { Int(levels[$0]) >= d.levels || abs(d.conductance(level: min(Int(levels[$0]), d.levels - 1)) - Double(gs[$0])) > tolerance }) {
+                    problem("/tiles/\(name)", "element \(k): level \(levels[k]) does not match \(gs[k]) µS (\(d.levels) levels over \(d.gMinMicroSiemens)–\(d.gMaxMicroSiemens) µS)")
+                }
+            }
+            if lp.count != gp.count || lm.count != gm.count { lp = []; lm = [] }
+        }
+        let cells = spec.tileRows * spec.weightColumns
+        return (0..<count).map { t in
+            let range = (t * cells)..<((t + 1) * cells)
+            return TileImage(gPlus: Array(gp[range]), gMinus: Array(gm[range]),
+                             levelPlus: lp.isEmpty ? [] : Array(lp[range]), levelMinus: lm.isEmpty ? [] : Array(lm[range]))
+        }
+    }
+
+    /// Blocks inside their tiles and layers; every weight placed exactly once; no two weights
+    /// on one device pair.
+    mutating func checkPlacement(_ layers: [LayerImage], tiles: Int, spec: ChipSpec) {
+        let pairs = spec.weightColumns, cells = spec.tileRows * pairs
+        var occupied = [Bool](repeating: false, count: tiles * cells)
+        for l in layers {
+            let object = "/network/" + ChipImageFile.layerName(l.index) + "/blocks"
+            var covered = [UInt8](repeating: 0, count: l.rows * l.columns)
+            for (n, b) in l.blocks.enumerated() {
+                guard b.tile < tiles, b.tileColumn + b.columns <= pairs, b.rowStart + b.rows <= l.rows, b.columnStart + b.columns <= l.columns,
+                      b.rowMap.allSatisfy({ (0..<spec.tileRows).contains($0) }), Set(b.rowMap).count == b.rows else {
+                    problem(object, "block \(n) lies outside its tile (of \(tiles)) or its layer, or repeats a tile row")
+                    continue
+                }
+                for r in 0..<b.rows {
+                    for c in 0..<b.columns {
+                        covered[(b.rowStart + r) * l.columns + b.columnStart + c] &+= 1
+                        let cell = b.tile * cells + b.rowMap[r] * pairs + b.tileColumn + c
+                        if occupied[cell] { problem(object, "block \(n) overlaps another block on tile \(b.tile)"); return }
+                        occupied[cell] = true
+                    }
+                }
+            }
+            if let k = covered.firstIndex(where: { $0 != 1 }) {
+                problem(object, "weight (row \(k / l.columns), column \(k % l.columns)) is placed \(covered[k]) times, not once")
+            }
+        }
+    }
+
+    mutating func readSource(_ root: HDF5Group, architecture: Architecture) -> SourceChip? {
+        guard (try? root.exists("source")) == true, let g = group(root, "source") else { return nil }
+        let spec = str(g, "spec_json") ?? ""
+        let rule = str(g, "rule") ?? ""
+        var layers: [Int: SourceChip.SourceLayer] = [:]
+        for (i, layer) in architecture.layers.enumerated() {
+            guard let (rows, cols) = layer.matrixShape, let lg = group(g, ChipImageFile.layerName(i)) else { continue }
+            let shape = [rows, cols]
+            guard let p = data(lg, "g_plus", shape: shape, as: Float.self), let m = data(lg, "g_minus", shape: shape, as: Float.self),
+                  let tp = data(lg, "target_plus", shape: shape, as: Float.self), let tm = data(lg, "target_minus", shape: shape, as: Float.self),
+                  let s = dbl(lg, "weight_per_uS") else { continue }
+            for (name, a) in [("g_plus", p), ("g_minus", m)] {
+                if let k = a.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+                    problem("/source/\(ChipImageFile.layerName(i))/\(name)", "element \(k) is \(a[k]) µS (must be finite and ≥ 0)")
+                }
+            }
+            layers[i] = .init(gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm, weightPerMicroSiemens: Float(s))
+        }
+        return SourceChip(specJSON: spec, rule: rule, layers: layers)
+    }
+}

@@ -1,0 +1,74 @@
+import CIMCore
+import CIMCrossbar
+import CIMDevice
+import CIMNetwork
+
+extension ChipImage {
+    /// The `[rows, columns]` target conductances (µS) of weighted layer `position` (index into
+    /// ``layers``), gathered from the tiles through the blocks.
+    public func layerTargets(_ position: Int) -> (plus: [Float], minus: [Float]) {
+        let l = layers[position]
+        let pairs = spec.weightColumns
+        var p = [Float](repeating: 0, count: l.rows * l.columns), m = p
+        for b in l.blocks {
+            let t = tiles[b.tile]
+            for r in 0..<b.rows {
+                let src = b.rowMap[r] * pairs + b.tileColumn
+                let dst = (b.rowStart + r) * l.columns + b.columnStart
+                for c in 0..<b.columns {
+                    p[dst + c] = t.gPlus[src + c]
+                    m[dst + c] = t.gMinus[src + c]
+                }
+            }
+        }
+        return (p, m)
+    }
+
+    /// The network with the weights the targets hold (`scale · (G⁺ − G⁻)`) and the digital
+    /// biases: the quantised model, in FP32.
+    public func quantizedNetwork() throws(CIMError) -> Network {
+        var params: [Float] = []
+        params.reserveCapacity(architecture.parameterCount)
+        var next = 0
+        for (i, spec) in architecture.layers.enumerated() {
+            guard spec.matrixShape != nil else { continue }
+            guard next < layers.count, layers[next].index == i else {
+                throw .invalidConfig(field: "layers", reason: "weighted layer \(i) has no mapping")
+            }
+            let l = layers[next]
+            let (p, m) = layerTargets(next)
+            var w = [Float](repeating: 0, count: l.rows * l.columns)
+            let s = Float(l.weightPerMicroSiemens)
+            for r in 0..<l.rows { for c in 0..<l.columns { w[c * l.rows + r] = s * (p[r * l.columns + c] - m[r * l.columns + c]) } }
+            params += w
+            params += l.bias
+            next += 1
+        }
+        return try Network(architecture: architecture, parameters: params)
+    }
+
+    /// One crossbar per weighted layer (index = layer index) holding the given conductances
+    /// (`[rows, columns]` per layer position; default: the targets), for running the image on
+    /// the simulated chip.
+    public func crossbars(conductances: [(plus: [Float], minus: [Float])]? = nil) throws(CIMError) -> [CrossbarLayer?] {
+        var out = [CrossbarLayer?](repeating: nil, count: architecture.layers.count)
+        for (k, l) in layers.enumerated() {
+            let (p, m) = conductances?[k] ?? layerTargets(k)
+            let (tp, tm) = layerTargets(k)
+            out[l.index] = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
+                                             gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
+        }
+        return out
+    }
+
+    /// A fresh programmed instance of the targets: every device written with write-and-verify
+    /// (programming error of the chip's device), `[rows, columns]` per layer position.
+    public func program(rng: inout RandomGenerator) -> [(plus: [Float], minus: [Float])] {
+        layers.indices.map { k in
+            let (tp, tm) = layerTargets(k)
+            let d = spec.device
+            return (tp.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) },
+                    tm.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) })
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import CIMCore
+import CIMCrossbar
+
+/// How to map (`cim export` / `cim convert` flags).
+public struct MappingConfig: Codable, Sendable, Equatable {
+    /// Which weights of an on-chip-trained source to map (see ``ImageInfo/weightsFrom``).
+    public enum WeightSource: String, Codable, CaseIterable, Sendable { case programmed, targets, digital }
+
+    /// The target chip.
+    public var spec: ChipSpec
+    public var weightsFrom: WeightSource = .programmed
+    /// Seed of the Monte Carlo checks.
+    public var seed: UInt64 = 1
+    /// Monte Carlo draws of programming error per layer (0 = skip the check).
+    public var monteCarloDraws: Int = 10
+    /// Threshold of the programming-error check: mean ‖y − y₀‖/‖y₀‖ of a layer's outputs.
+    public var maxProgrammingRelativeError: Double = 0.25
+    /// Threshold of the ADC check: fraction of clipped conversions on the calibration batch.
+    public var maxADCClippingRate: Double = 0.01
+    /// Threshold of the defect check: stuck devices that disagree with their target.
+    public var maxDefectConflicts: Int = 0
+
+    public init(spec: ChipSpec) { self.spec = spec }
+
+    public func validate() throws(CIMError) {
+        try spec.validate()
+        guard monteCarloDraws >= 0 else { throw .invalidConfig(field: "monteCarloDraws", reason: "\(monteCarloDraws) must be ≥ 0") }
+        guard maxProgrammingRelativeError.isFinite, maxProgrammingRelativeError > 0 else {
+            throw .invalidConfig(field: "maxProgrammingRelativeError", reason: "\(maxProgrammingRelativeError) must be > 0")
+        }
+        guard maxADCClippingRate.isFinite, (0...1).contains(maxADCClippingRate) else {
+            throw .invalidConfig(field: "maxADCClippingRate", reason: "\(maxADCClippingRate) must be in [0, 1]")
+        }
+        guard maxDefectConflicts >= 0 else { throw .invalidConfig(field: "maxDefectConflicts", reason: "\(maxDefectConflicts) must be ≥ 0") }
+    }
+}

@@ -1,0 +1,11 @@
+extension LayerSpec {
+    /// `(inputs, outputs)` of the weight matrix of a weighted layer (conv: inputs =
+    /// kernel·kernel·inChannels in (kh, kw, c) order), `nil` for layers without weights.
+    public var matrixShape: (inputs: Int, outputs: Int)? {
+        switch self {
+        case let .conv2d(c, o, k): return (k * k * c, o)
+        case let .dense(i, o): return (i, o)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import CIMChipImage
+import CIMCore
+import CIMCrossbar
+import CIMData
+import CIMMap
+import CIMNetwork
+import Foundation
+
+/// Options shared by `cim export` and `cim convert`.
+struct MappingOptions: ParsableArguments {
+    @Option(help: "Target chip preset: \(ChipPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var chip = ChipPreset.wu2023Inference.rawValue
+
+    @Option(help: "Output image path (.h5); NAME.mapping.json is written next to it.")
+    var out: String
+
+    @Option(help: "Weights of an on-chip-trained model to map: programmed (read back from the training chip), targets, digital.")
+    var weights = MappingConfig.WeightSource.programmed.rawValue
+
+    @Option(help: "Calibration images for the output-error and ADC checks (first N training images; 0 skips those checks).")
+    var calibration = 256
+
+    @Option(help: "Dataset of the calibration images (default: the model's training dataset, else mnist).")
+    var dataset: String?
+
+    @Option(name: .customLong("data"), help: "A directory of MNIST-style IDX files for calibration; overrides --dataset.")
+    var dataDirectory: String?
+
+    @Option(help: "Monte Carlo programmings per layer for the programming-error check (0 skips it).")
+    var monteCarlo = 10
+
+    @Option(help: "Threshold of the programming-error check: mean relative error of a layer's outputs.")
+    var maxProgrammingError = 0.25
+
+    @Option(help: "Threshold of the ADC check: fraction of clipped conversions.")
+    var maxAdcClipping = 0.01
+
+    @Option(help: "Defect map (JSON) of the physical chip: stuck devices to avoid.")
+    var defects: String?
+
+    @Option(help: "Seed of the Monte Carlo checks.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Fail (non-zero exit, no output) when any check fails.")
+    var strict = false
+
+    @Flag(help: "Replace an existing output file.")
+    var overwrite = false
+
+    @Flag(help: "Print the mapping report as JSON on stdout.")
+    var json = false
+
+    func config() throws(CIMError) -> MappingConfig {
+        var c = MappingConfig(spec: try ChipPreset.named(chip).spec)
+        guard let w = MappingConfig.WeightSource(rawValue: weights) else {
+            throw .invalidConfig(field: "--weights", reason: "unknown source '\(weights)' (known: programmed, targets, digital)")
+        }
+        c.weightsFrom = w
+        c.seed = seed
+        c.monteCarloDraws = monteCarlo
+        c.maxProgrammingRelativeError = maxProgrammingError
+        c.maxADCClippingRate = maxAdcClipping
+        guard calibration >= 0 else { throw .invalidConfig(field: "--calibration", reason: "\(calibration) must be ≥ 0") }
+        guard out.hasSuffix(".h5") else { throw .invalidConfig(field: "--out", reason: "'\(out)' must end in .h5") }
+        try c.validate()
+        return c
+    }
+
+    /// The calibration batch: the first N training images of the dataset.
+    func calibrationBatch(provenance: [String: String], inputShape: [Int]) throws(CIMError) -> Tensor? {
+        guard calibration > 0 else { return nil }
+        var name = dataset
+        if name == nil, let text = provenance["training_config"],
+           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+            name = object["dataset"] as? String
+        }
+        let splits: DatasetSplits
+        if let dataDirectory {
+            splits = try DatasetCatalog.load(directory: dataDirectory)
+        } else {
+            let n = name ?? DatasetName.mnist.rawValue
+            guard let d = DatasetName(rawValue: n) else {
+                throw .invalidConfig(field: "--dataset", reason: "unknown dataset '\(n)' (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            splits = try DatasetCatalog.load(d)
+        }
+        guard [splits.train.height, splits.train.width, 1] == inputShape else {
+            throw .invalidConfig(field: "--dataset", reason: "images are \(splits.train.height)×\(splits.train.width)×1, the model expects \(inputShape)")
+        }
+        let n = min(calibration, splits.train.count)
+        return splits.train.batch(indices: Array(0..<n)[...]).x
+    }
+
+    /// Maps, checks, and writes the image and its report; prints a summary.
+    func run(model: TrainedModel, note: String? = nil) throws {
+        let config = try config()
+        if !overwrite, FileManager.default.fileExists(atPath: out) {
+            throw CIMError.io(path: out, reason: "exists (use --overwrite or another --out)")
+        }
+        let defectMap = try defects.map { path throws(CIMError) in
+            try DefectMap.read(path: path, tileRows: config.spec.tileRows, tileColumns: config.spec.tileColumns)
+        }
+        try BLAS.load()
+        BLAS.setThreads(1)
+        let calibration = try calibrationBatch(provenance: model.provenance, inputShape: model.network.architecture.inputShape)
+        let image = try Mapper(config: config).map(model, calibration: calibration, defects: defectMap,
+                                                   creator: "CIMKit \(CIMKitVersion.string)")
+        let failed = image.report.checks.filter { !$0.passed }
+        if strict, !failed.isEmpty {
+            throw LineFailures(lines: failed.map { "check \($0.name) failed: \($0.detail)" })
+        }
+        let reportPath = String(out.dropLast(3)) + ".mapping.json"
+        try ChipImageFile.write(image, to: out)
+        try AtomicFile.write(Data(jsonText(image.report).utf8), to: reportPath)
+        if json {
+            print(try jsonText(image.report))
+            return
+        }
+        if let note { print(note) }
+        print(ReportText.summary(image))
+        print("wrote \(out) (\(ReportText.size(of: out))) and \(reportPath)")
+    }
+}
+
+/// Several one-line failures (each printed as `error: …`), exit 1.
+struct LineFailures: Error {
+    var lines: [String]
+}

@@ -1,0 +1,35 @@
+import CIMMap
+import Foundation
+
+/// Plain-text views of an image and its mapping report.
+enum ReportText {
+    static func summary(_ image: ChipImage) -> String {
+        let r = image.report
+        var lines: [String] = []
+        lines.append(String(format: "chip %@: %d tiles of %d×%d%@, utilisation %.1f %%; device %@ (%@), weights from %@",
+                            image.spec.name, r.tilesUsed, image.spec.tileRows, image.spec.tileColumns,
+                            r.tileCapacity.map { " (capacity \($0))" } ?? "", 100 * r.utilisation, image.spec.device.name,
+                            image.spec.device.levels >= 2 ? "\(image.spec.device.levels) levels" : "continuous", image.info.weightsFrom))
+        lines.append("layer  kind     rows×cols  blocks  tiles      w/µS  quant.err  prog.err  ADC clip  |I| p99.9")
+        for l in r.layers {
+            let kind: String
+            switch image.architecture.layers[l.index] {
+            case .conv2d: kind = "conv"
+            case .dense: kind = "dense"
+            default: kind = "?"
+            }
+            lines.append(String(format: "%5d  %-7@ %9@  %6d  %5d  %8.5f  %8.4f  %8@  %8@  %9@",
+                                l.index, kind, "\(l.rows)×\(l.columns)", l.blocks, l.tiles.count, l.weightPerMicroSiemens,
+                                l.quantizationRelativeRMS, l.programmingRelativeErrorMean.map { String(format: "%.4f", $0) } ?? "–",
+                                l.adcClippingRate.map { String(format: "%.4f", $0) } ?? "–",
+                                l.adcP999MicroAmps.map { String(format: "%.2f µA", $0) } ?? "–"))
+        }
+        for c in r.checks { lines.append("check \(c.passed ? "pass" : "FAIL")  \(c.name): \(c.detail)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func size(of path: String) -> String {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1e6) : String(format: "%.1f kB", Double(bytes) / 1e3)
+    }
+}
