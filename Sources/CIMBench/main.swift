@@ -1,4 +1,5 @@
-// CIMBench: throughput figures for CIMKit's digital and on-chip paths (run through scripts/bench.sh).
+// CIMBench: throughput figures for CIMKit's digital and on-chip paths (scripts/bench.sh), and
+// `CIMBench export`: chip-image export/verify timing at ResNet-18 size (scripts/bench-export.sh).
 // Prints figures; asserts nothing. Not a test.
 import CIMCore
 import CIMCrossbar
@@ -55,6 +56,16 @@ func benchInference(_ preset: ModelPreset, data: ImageDataset, batchSize: Int) t
         rates.append(Double(data.count) / (ProcessStats.now() - t))
     }
     return median(rates)
+}
+
+if CommandLine.arguments.dropFirst().first == "export" {
+    do {
+        try benchExport()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 do {

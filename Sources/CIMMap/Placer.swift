@@ -9,7 +9,7 @@ import CIMCrossbar
 /// the chip runs them one at a time.
 ///
 /// With a ``DefectMap``, every feasible position (each tile's shelves and a new shelf, or a new
-/// tile) is scored by the stuck devices the block would cover whose stuck value differs from
+/// tile while the chip has tiles left; tiles the map does not list count as free of defects) is scored by the stuck devices the block would cover whose stuck value differs from
 /// its target; the cheapest wins (ties: first fit). Then the block's rows are permuted over
 /// its physical rows so that rows with stuck devices get the weights those devices disagree
 /// with least (greedy).
@@ -56,7 +56,10 @@ struct Placer {
                 }
                 if state.nextY + h <= br { candidates.append((t, -1, state.nextY, 0)) }
             }
-            candidates.append((tiles.count, -1, 0, 0))
+            // a new tile; with a defect map on a chip of limited size, only while tiles remain
+            if defects == nil || spec.tileCount.map({ tiles.count < $0 }) ?? true || candidates.isEmpty {
+                candidates.append((tiles.count, -1, 0, 0))
+            }
             var best = candidates.firstIndex { _ in true }!
             if defects != nil {
                 var bestCost = Int.max
