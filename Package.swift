@@ -6,7 +6,7 @@ import PackageDescription
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
     .library(name: "CIMKit", targets: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5", "CIMMap", "CIMChipImage",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5", "CIMMap", "CIMChipImage", "CIMEvaluate",
     ]),
 ]
 
@@ -28,16 +28,17 @@ let libraries: [Target] = [
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar"], exclude: ["README.md"]),
     .target(name: "CIMHDF5", dependencies: ["CIMCore", "CHDF5"], exclude: ["README.md"]),
     .target(name: "CIMMap", dependencies: ["CIMCore", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain"], exclude: ["README.md"]),
+    .target(name: "CIMEvaluate", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMMap", "CIMTrain"], exclude: ["README.md"]),
     .target(name: "CIMChipImage", dependencies: ["CIMCore", "CIMNetwork", "CIMCrossbar", "CIMMap", "CIMHDF5"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
 let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
-    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage"],
+    .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate"],
                      exclude: ["README.md"]),
 ]
 

@@ -100,13 +100,25 @@ CIM_CLONES void cim_add_row_scaled(float *y, size_t rows, size_t cols, const flo
     }
 }
 
+// Reductions use 16 partial accumulators (a fixed order, so results do not depend on the
+// vector width) so that they vectorise without -ffast-math.
+static inline __attribute__((always_inline)) float abs_max(const float *x, size_t n) {
+    float m[16] = {0};
+    size_t c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int j = 0; j < 16; j++) { float a = fabsf(x[c + j]); m[j] = a > m[j] ? a : m[j]; }
+    float r = 0.0f;
+    for (; c < n; c++) { float a = fabsf(x[c]); r = a > r ? a : r; }
+    for (int j = 0; j < 16; j++) r = m[j] > r ? m[j] : r;
+    return r;
+}
+
 CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale) {
     float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *qr = xq + r * cols;
-        float m = 0.0f;
-        for (size_t c = 0; c < cols; c++) { float a = fabsf(xr[c]); m = a > m ? a : m; }
+        float m = abs_max(xr, cols);
         if (!(m > 0.0f)) m = 1.0f;
         scale[r] = m;
         float inv = 1.0f / m;
@@ -119,7 +131,7 @@ CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int b
     }
 }
 
-int cim_split_sign(const float *x, size_t n, float *pos, float *neg) {
+CIM_CLONES int cim_split_sign(const float *x, size_t n, float *pos, float *neg) {
     int any = 0;
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
@@ -130,31 +142,44 @@ int cim_split_sign(const float *x, size_t n, float *pos, float *neg) {
     return any;
 }
 
-CIM_CLONES void cim_read_noise_weights(const float *x, size_t n, int bits, int bitSerial, float *w) {
-    if (bitSerial && bits > 0) {
-        float levels = (float)((1u << bits) - 1);
-        float invL2 = 1.0f / (levels * levels);
-        for (size_t i = 0; i < n; i++) {
-            uint32_t q = (uint32_t)(int32_t)__builtin_rintf(x[i] * levels) & 0xffffu;
-            // sum_k 4^k b_k(q): spread the bits of q to the even positions
-            q = (q | (q << 8)) & 0x00ff00ffu;
-            q = (q | (q << 4)) & 0x0f0f0f0fu;
-            q = (q | (q << 2)) & 0x33333333u;
-            q = (q | (q << 1)) & 0x55555555u;
-            w[i] = (float)q * invL2;
+static inline __attribute__((always_inline)) float noise_weight(float x, float levels, float invL2, int serial) {
+    if (serial) {
+        uint32_t q = (uint32_t)(int32_t)__builtin_rintf(x * levels) & 0xffffu;
+        // sum_k 4^k b_k(q): spread the bits of q to the even positions
+        q = (q | (q << 8)) & 0x00ff00ffu;
+        q = (q | (q << 4)) & 0x0f0f0f0fu;
+        q = (q | (q << 2)) & 0x33333333u;
+        q = (q | (q << 1)) & 0x55555555u;
+        return (float)q * invL2;
+    }
+    return x * x;
+}
+
+CIM_CLONES void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial,
+                                          float *out) {
+    int serial = bitSerial && bits > 0;
+    float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
+    float invL2 = bits > 0 ? 1.0f / (levels * levels) : 0.0f;
+    size_t blocks = (cols + block - 1) / block;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        for (size_t b = 0; b < blocks; b++) {
+            size_t c0 = b * block, c1 = c0 + block < cols ? c0 + block : cols, c = c0;
+            float acc[16] = {0};
+            for (; c + 16 <= c1; c += 16)
+                for (int j = 0; j < 16; j++) acc[j] += noise_weight(xr[c + j], levels, invL2, serial);
+            float total = 0.0f;
+            for (int j = 0; j < 16; j++) total += acc[j];
+            for (; c < c1; c++) total += noise_weight(xr[c], levels, invL2, serial);
+            out[r * blocks + b] = total;
         }
-    } else {
-        for (size_t i = 0; i < n; i++) w[i] = x[i] * x[i];
     }
 }
 
-void cim_row_block_sums(const float *w, size_t rows, size_t cols, size_t c0, size_t c1, float *out) {
-    for (size_t r = 0; r < rows; r++) {
-        const float *wr = w + r * cols;
-        float acc = 0.0f;
-        for (size_t c = c0; c < c1; c++) acc += wr[c];
-        out[r] = acc;
-    }
+CIM_CLONES int cim_any_negative(const float *x, size_t n) {
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= x[i] < 0.0f;
+    return any;
 }
 
 CIM_CLONES void cim_adc_quantize(float *y, size_t n, float step, float fullScale) {

@@ -58,9 +58,9 @@ func benchInference(_ preset: ModelPreset, data: ImageDataset, batchSize: Int) t
     return median(rates)
 }
 
-if CommandLine.arguments.dropFirst().first == "export" {
+if let mode = CommandLine.arguments.dropFirst().first, mode == "export" || mode == "evaluate" {
     do {
-        try benchExport()
+        try mode == "export" ? benchExport() : benchEvaluate()
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -26,26 +26,29 @@ extension CrossbarLayer {
                 cim_dac_quantize(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!)
             }
         }
-        grow(&s.pos, n); grow(&s.neg, n)
-        let signed = s.xq.withUnsafeBufferPointer { q in
-            s.pos.withUnsafeMutableBufferPointer { p in
-                s.neg.withUnsafeMutableBufferPointer { g in cim_split_sign(q.baseAddress!, n, p.baseAddress!, g.baseAddress!) }
+        let signed = s.xq.withUnsafeBufferPointer { cim_any_negative($0.baseAddress!, n) } != 0
+        if signed {
+            grow(&s.pos, n); grow(&s.neg, n)
+            s.xq.withUnsafeBufferPointer { q in
+                s.pos.withUnsafeMutableBufferPointer { p in
+                    s.neg.withUnsafeMutableBufferPointer { g in _ = cim_split_sign(q.baseAddress!, n, p.baseAddress!, g.baseAddress!) }
+                }
             }
-        } != 0
+        }
         let v = Float(spec.device.readVoltage)
         let readVar = 2 * spec.device.readSigmaMicroSiemens * spec.device.readSigmaMicroSiemens * Double(v * v)
         let adcVar = spec.adc.noiseSigmaMicroAmps * spec.adc.noiseSigmaMicroAmps
         let noisy = noise != nil && (readVar > 0 || adcVar > 0)
-        if noisy { grow(&s.weights, n); grow(&s.rowSums, rows); grow(&s.sigma, rows); grow(&s.z, m) }
+        if noisy { grow(&s.rowSums, rows * rowBlocks); grow(&s.sigma, rows); grow(&s.z, m) }
         let step = Float(spec.adc.stepMicroAmps)
         let fullScale = spec.adc.bits > 0 ? Float(spec.adc.fullScaleMicroAmps) : .infinity
         s.acc.withUnsafeMutableBufferPointer { acc in acc.update(repeating: 0) }
         for phase in signed ? [Float(1), -1] : [1] {
-            let xs = phase > 0 ? s.pos : s.neg
+            let xs = !signed ? s.xq : (phase > 0 ? s.pos : s.neg)
             xs.withUnsafeBufferPointer { xp in
                 if noisy {
-                    s.weights.withUnsafeMutableBufferPointer { w in
-                        cim_read_noise_weights(xp.baseAddress!, n, dacBits, spec.dac.bitSerial ? 1 : 0, w.baseAddress!)
+                    s.rowSums.withUnsafeMutableBufferPointer { w in
+                        cim_read_noise_block_sums(xp.baseAddress!, rows, inputs, spec.tileRows, dacBits, spec.dac.bitSerial ? 1 : 0, w.baseAddress!)
                     }
                 }
                 for rb in 0..<rowBlocks {
@@ -57,12 +60,8 @@ extension CrossbarLayer {
                                        c: pp.baseAddress!, ldc: outputs)
                         }
                         if noisy {
-                            s.weights.withUnsafeBufferPointer { w in
-                                s.rowSums.withUnsafeMutableBufferPointer { rs in
-                                    cim_row_block_sums(w.baseAddress!, rows, inputs, r0, r1, rs.baseAddress!)
-                                }
-                            }
-                            for r in 0..<rows { s.sigma[r] = Float((readVar * Double(s.rowSums[r]) + adcVar).squareRoot()) }
+                            let nb = rowBlocks
+                            for r in 0..<rows { s.sigma[r] = Float((readVar * Double(s.rowSums[r * nb + rb]) + adcVar).squareRoot()) }
                             s.z.withUnsafeMutableBufferPointer { z in
                                 noise!.fill(UnsafeMutableBufferPointer(rebasing: z[0..<m]))
                                 s.sigma.withUnsafeBufferPointer { sg in

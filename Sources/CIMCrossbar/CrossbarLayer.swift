@@ -42,7 +42,7 @@ public struct CrossbarLayer: Sendable {
 
     struct Scratch {
         var xq: [Float] = [], scale: [Float] = [], pos: [Float] = [], neg: [Float] = []
-        var partial: [Float] = [], acc: [Float] = [], weights: [Float] = [], rowSums: [Float] = [], sigma: [Float] = [], z: [Float] = []
+        var partial: [Float] = [], acc: [Float] = [], rowSums: [Float] = [], sigma: [Float] = [], z: [Float] = []
     }
 
     /// A layer with every device at gMin (call ``initialize(rng:)`` or program it).

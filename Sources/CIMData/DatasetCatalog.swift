@@ -2,11 +2,14 @@ import CIMCore
 import Foundation
 
 /// The datasets CIMKit knows by name, and where their IDX files live.
-public enum DatasetName: String, CaseIterable, Codable, Sendable {
+public enum DatasetName: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// MNIST, shipped with CIMKit in `datasets/mnist/` and checked by SHA-256 at load time.
     case mnist
     /// Fashion-MNIST from the Debian package `dataset-fashion-mnist`.
     case fashionMnist = "fashion-mnist"
+
+    public static let presetKind = "dataset"
+    public static let presetField = "dataset"
 }
 
 /// A training and a test split, with where they came from.

@@ -10,10 +10,11 @@ struct CIM: ParsableCommand {
         abstract: "CIMKit: train, map, export and audit memristor compute-in-memory chips.",
         discussion: """
             Pipeline: train (digital or on a simulated chip) → export (map onto a chip, write the HDF5
-            chip image) → convert / inspect / verify images. The robustness evaluator follows.
+            chip image) → evaluate (Monte Carlo over freshly programmed chips); convert / inspect /
+            verify images; merge shard reports.
             """,
         version: CIMKitVersion.string,
-        subcommands: [Train.self, Export.self, Convert.self, Inspect.self, Verify.self, Info.self])
+        subcommands: [Train.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Info.self])
 
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {

@@ -27,12 +27,13 @@ void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, 
 void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale);
 /// pos = max(x, 0), neg = max(-x, 0); returns 1 if any x < 0.
 int cim_split_sign(const float *x, size_t n, float *pos, float *neg);
-/// Read-noise weights of inputs x >= 0 (elementwise over n values): bit-serial with bits > 0:
-/// w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each bit cycle reads the
-/// devices afresh); otherwise w = x^2.
-void cim_read_noise_weights(const float *x, size_t n, int bits, int bitSerial, float *w);
-/// out[r] = sum of w[r, c] over columns [c0, c1) of a rows x cols row-major w.
-void cim_row_block_sums(const float *w, size_t rows, size_t cols, size_t c0, size_t c1, float *out);
+/// Read-noise weights of inputs x >= 0, summed over each block of `block` columns:
+/// out[r * nblocks + b] = sum over the block's columns of w(x), nblocks = ceil(cols / block), where
+/// bit-serial with bits > 0: w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each
+/// bit cycle reads the devices afresh); otherwise w = x^2.
+void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial, float *out);
+/// 1 if any x[i] < 0.
+int cim_any_negative(const float *x, size_t n);
 /// ADC: y = clamp(rint(y / step) * step, -fullScale, fullScale); step = 0: clamp only.
 void cim_adc_quantize(float *y, size_t n, float step, float fullScale);
 #endif

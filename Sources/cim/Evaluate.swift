@@ -1,0 +1,144 @@
+import ArgumentParser
+import CIMChipImage
+import CIMCore
+import CIMData
+import CIMEvaluate
+import CIMMap
+import Foundation
+
+/// `cim evaluate`: Monte Carlo robustness audit of chip images.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run inference from chip images on freshly programmed chips (Monte Carlo) and report the spread.",
+        discussion: """
+            Each trial programs a fresh instance of every image (programming error, optional stuck cells and
+            drift, read noise at every read, the chip's DAC/ADC) and evaluates it on the test set. A trial's
+            randomness comes from (--seed, trial index) only. Noise levels are in level spacings Δ of the
+            image's device (0.5 = 0.5 Δ) or in µS with a suffix (2uS).
+            Writes DIR/robustness.json, DIR/boxplot.svg and, with --sweep, DIR/sweep.svg.
+            Example: cim evaluate exported/lenet-mp.h5 exported/lenet-fp32.h5 --trials 20 --sweep prog-sigma=0,0.25,0.5,0.75,1
+            """)
+
+    @Argument(help: "Chip images (.h5).")
+    var images: [String]
+
+    @Option(help: "Test dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset = DatasetName.mnist.rawValue
+
+    @Option(name: .customLong("data"), help: "A directory of MNIST-style IDX files; overrides --dataset.")
+    var dataDirectory: String?
+
+    @Option(help: "Trials (fresh chips) per image and sweep value.")
+    var trials = 10
+
+    @Option(help: "Seed; trial i uses streams named by (seed, i).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Programming error σ: level spacings (0.5) or µS (2uS). Default: the image's device.")
+    var progSigma: String?
+
+    @Option(help: "Read noise σ: level spacings (0.3) or µS (1.2uS). Default: the image's device.")
+    var readSigma: String?
+
+    @Option(help: "Fraction of stuck devices (half at gMin, half at gMax by default).")
+    var stuckRate: Double?
+
+    @Option(help: "Seconds since programming (conductance drift with the device's ν).")
+    var time: Double?
+
+    @Option(help: "Sweep: prog-sigma|read-sigma|time|stuck-rate=V1,V2,…")
+    var sweep: String?
+
+    @Option(help: "Run only shard K of N (K/N, 1-based); default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT when set.")
+    var shard: String?
+
+    @Option(help: "Worker threads (trials run in parallel; results do not depend on it).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Evaluate on the first N test images only.")
+    var testLimit: Int?
+
+    @Option(help: "Output directory.")
+    var out = "runs/evaluate"
+
+    @Flag(help: "Print the report as JSON on stdout.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func makeConfig() throws(CIMError) -> EvaluationConfig {
+        var c = EvaluationConfig()
+        c.trials = trials
+        c.seed = seed
+        c.programmingSigma = try progSigma.map { s throws(CIMError) in try NoiseSetting.parse(s, field: "--prog-sigma") }
+        c.readSigma = try readSigma.map { s throws(CIMError) in try NoiseSetting.parse(s, field: "--read-sigma") }
+        c.stuckRate = stuckRate
+        c.timeSeconds = time
+        c.testLimit = testLimit
+        c.sweep = try sweep.map { s throws(CIMError) in try EvaluationConfig.Sweep.parse(s) }
+        try c.validate()
+        return c
+    }
+
+    static func parseShard(_ text: String?, environment: [String: String]) throws(CIMError) -> RobustnessReport.Shard? {
+        if let text {
+            let p = text.split(separator: "/").map { Int($0) }
+            guard p.count == 2, let k = p[0], let n = p[1], n >= 1, (1...n).contains(k) else {
+                throw .invalidConfig(field: "--shard", reason: "'\(text)' is not K/N with 1 ≤ K ≤ N")
+            }
+            return .init(index: k, count: n)
+        }
+        guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init),
+              let n = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init), n >= 1 else { return nil }
+        let first = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
+        let k = id - first + 1
+        guard (1...n).contains(k) else {
+            throw .invalidConfig(field: "SLURM_ARRAY_TASK_ID", reason: "task \(id) (min \(first)) is not one of \(n) tasks")
+        }
+        return .init(index: k, count: n)
+    }
+
+    func run() throws {
+        let config = try makeConfig()
+        let shard = try Self.parseShard(shard, environment: ProcessInfo.processInfo.environment)
+        guard jobs >= 1 else { throw CIMError.invalidConfig(field: "--jobs", reason: "\(jobs) must be ≥ 1") }
+        guard !images.isEmpty else { throw CIMError.invalidConfig(field: "IMAGE", reason: "give at least one chip image") }
+        let loaded = try images.map { p throws(CIMError) in (path: p, image: try ChipImageFile.read(path: p)) }
+        let splits = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.load(directory: d) }
+            ?? DatasetCatalog.load(try DatasetName.named(dataset))
+        try BLAS.load()
+        BLAS.setThreads(1)
+        let evaluator = try RobustnessEvaluator(config: config, test: splits.test, datasetName: splits.name)
+        let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
+        let bar = TrialProgress(enabled: !quiet)
+        if !quiet {
+            writeStderr("evaluating \(loaded.count) image(s) on \(evaluator.test.count) \(splits.name) test images: \(config.trials) trials"
+                + (config.sweep.map { " × \($0.values.count) values of \($0.parameter.rawValue)" } ?? "")
+                + (shard.map { ", shard \($0.index)/\($0.count)" } ?? "") + " (\(total) chip programmings in all), seed \(config.seed), \(jobs) jobs\n")
+        }
+        let report = try evaluator.run(images: loaded, shard: shard, jobs: jobs, creator: "CIMKit \(CIMKitVersion.string)",
+                                       progress: { bar.update($0) })
+        bar.finish()
+        try ReportOutput.write(report, to: out, json: json)
+    }
+}
+
+/// A progress bar over trials on stderr (terminal only; otherwise silent).
+final class TrialProgress: @unchecked Sendable {
+    private let enabled: Bool, lock = NSLock()
+    private var last = 0.0
+    init(enabled: Bool) { self.enabled = enabled && isatty(2) != 0 }
+    func update(_ p: RobustnessEvaluator.Progress) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let now = Date().timeIntervalSinceReferenceDate
+        guard p.done == p.total || now - last > 0.1 else { return }
+        last = now
+        let filled = 30 * p.done / max(p.total, 1)
+        writeStderr(String(format: "\r\u{1B}[Ktrials %@ %d/%d  last %.2f %%  %.0f img/s",
+                           String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled), p.done, p.total,
+                           100 * p.lastAccuracy, p.imagesPerSecond))
+    }
+    func finish() { if enabled { writeStderr("\r\u{1B}[K") } }
+}

@@ -1,0 +1,56 @@
+import CIMCore
+import CIMEvaluate
+import Foundation
+
+/// Writes a robustness report (JSON and SVG plots) and prints its table.
+enum ReportOutput {
+    static func write(_ report: RobustnessReport, to dir: String, json: Bool) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var written: [String] = []
+        if let s = report.shard {
+            let path = dir + "/robustness.shard-\(s.index)-of-\(s.count).json"
+            try AtomicFile.write(Data(jsonText(report).utf8), to: path)
+            written.append(path)
+        } else {
+            let path = dir + "/robustness.json"
+            try AtomicFile.write(Data(jsonText(report).utf8), to: path)
+            let box = dir + "/boxplot.svg"
+            try AtomicFile.write(Data(SVGPlot.boxPlot(report, title: "Accuracy over \(report.config.trials) fresh chips per image").utf8), to: box)
+            written += [path, box]
+            if report.config.sweep != nil {
+                let sweep = dir + "/sweep.svg"
+                try AtomicFile.write(Data(SVGPlot.sweepPlot(report, title: "Mean accuracy with 95 % confidence band").utf8), to: sweep)
+                written.append(sweep)
+            }
+        }
+        if json {
+            print(try jsonText(report))
+            return
+        }
+        print(table(report))
+        print("wrote " + written.joined(separator: ", "))
+    }
+
+    static func table(_ r: RobustnessReport) -> String {
+        var lines: [String] = []
+        let sweep = r.config.sweep?.parameter.rawValue
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? String(s.prefix(n)) : s + String(repeating: " ", count: n - s.count) }
+        lines.append(pad("image", 28) + " " + (sweep.map { pad($0, 11) + " " } ?? "")
+            + "noiseless    mean     std     min      p5  median   95% CI of mean       drop")
+        for p in r.points {
+            let img = r.images[p.image], s = p.statistics
+            let name = (img.path as NSString).lastPathComponent
+            lines.append(pad(name, 28) + " " + (sweep != nil ? pad(p.value ?? "", 11) + " " : "") + String(format: "%7.2f %%  %6.2f  %6.3f  %6.2f  %6.2f  %6.2f  [%6.2f, %6.2f]  %6.3f",
+                                100 * img.noiselessAccuracy, 100 * s.mean, 100 * s.std, 100 * s.min, 100 * s.p5, 100 * s.median,
+                                100 * s.ci95Low, 100 * s.ci95High, 100 * s.drop))
+        }
+        for img in r.images {
+            let c = img.cost
+            lines.append(String(format: "cost of %@: %d tiles, %d tile operations/image, %.3f ms, %.2f µJ per image (%.2f nJ per operation, %d cycles at %.0f MHz)",
+                                (img.path as NSString).lastPathComponent, c.tiles, c.tileOperationsPerImage, c.latencyMilliseconds,
+                                c.energyMicrojoules, c.energyPerTileOperationNanojoules, c.cyclesPerTileOperation, c.clockMHz))
+        }
+        lines.append("(accuracies in %, over \(r.testImages) \(r.dataset) test images; drop = noiseless − mean, in points)")
+        return lines.joined(separator: "\n")
+    }
+}
