@@ -52,6 +52,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
+    .testTarget(name: "CIMEvaluateTests", dependencies: ["CIMEvaluate", "CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
 ]
 
