@@ -1,5 +1,6 @@
 import ArgumentParser
 import CIMChipImage
+import CIMEvaluate
 import CIMMap
 import Foundation
 
@@ -14,6 +15,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
+    @Flag(help: "Also estimate the inference cost per image (tile operations, latency, energy; the paper's figures as the model).")
+    var cost = false
+
     struct Summary: Codable {
         var info: ImageInfo
         var chip: String
@@ -21,6 +25,7 @@ struct Inspect: ParsableCommand {
         var layers: [String]
         var report: MappingReport
         var provenanceKeys: [String]
+        var cost: HardwareCost?
     }
 
     func run() throws {
@@ -28,7 +33,8 @@ struct Inspect: ParsableCommand {
         if json {
             print(try jsonText(Summary(info: img.info, chip: img.spec.name, tileRows: img.spec.tileRows, tileColumns: img.spec.tileColumns,
                                        tiles: img.tiles.count, layers: img.architecture.layers.map(\.description),
-                                       report: img.report, provenanceKeys: img.provenance.keys.sorted())))
+                                       report: img.report, provenanceKeys: img.provenance.keys.sorted(),
+                                       cost: cost ? HardwareCost(image: img) : nil)))
             return
         }
         print("\(image): \(img.info.creator), \(img.info.createdUTC), source \(img.info.source), seed \(img.info.seed)")
@@ -42,5 +48,15 @@ struct Inspect: ParsableCommand {
             }
         }
         if let s = img.source { print("on-chip source: rule \(s.rule), \(s.layers.count) layers of programmed conductances") }
+        if cost {
+            let c = HardwareCost(image: img)
+            print("cost per image (Wu et al. 2023 figures: \(c.cyclesPerTileOperation) cycles per tile operation at \(Int(c.clockMHz)) MHz, "
+                + String(format: "%.2f nJ per operation):", c.energyPerTileOperationNanojoules))
+            for l in c.layers {
+                print("  layer \(l.index): \(l.vectorsPerImage) input vectors × \(l.blocks) blocks × \(l.phases) phase\(l.phases == 1 ? "" : "s") = \(l.tileOperations) tile operations")
+            }
+            print(String(format: "  %d tiles, %d tile operations, %.3f ms (operations one after another), %.2f µJ",
+                         c.tiles, c.tileOperationsPerImage, c.latencyMilliseconds, c.energyMicrojoules))
+        }
     }
 }

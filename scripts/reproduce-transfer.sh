@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The paper's transfer experiment (Wu et al. 2023): train lenet-wu2023 digitally (FP32) and with
+# the mixed-precision rule on the training SoC, export every model to the inference chip
+# (wu2023-inference: 256×64 tiles, 4-bit b-RRAM, 8-bit ADC ±70 µA with σ = 0.549 µA), program
+# each onto fresh chips with σ_prog = 0.5 level spacings (the device's default) and read noise
+# σ = 0.3 Δ, and compare the accuracy drop. Then sweep σ_prog.
+#
+#   SEEDS="1 2 3" TRIALS=10 scripts/reproduce-transfer.sh      (defaults shown; ~10 min on 2 cores)
+#
+# Everything goes to runs/transfer/; the last lines are the table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SEEDS=${SEEDS:-"1 2 3"}
+TRIALS=${TRIALS:-10}
+OUT=runs/transfer
+scripts/install-deps.sh >/dev/null
+swift build -c release --product cim >/dev/null
+CIM=.build/release/cim
+mkdir -p "$OUT"
+images=()
+for s in $SEEDS; do
+  for rule in digital mixed-precision; do
+    run="$OUT/$rule-seed$s"
+    if [ ! -f "$run/training.json" ]; then
+      "$CIM" train --model lenet-wu2023 --rule "$rule" --seed "$s" --out "$run" --quiet >/dev/null
+    fi
+    "$CIM" export "$run/model.safetensors" --chip wu2023-inference --out "$OUT/$rule-seed$s.h5" --overwrite >/dev/null
+    images+=("$OUT/$rule-seed$s.h5")
+  done
+done
+"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --out "$OUT/eval" --quiet > "$OUT/eval.txt"
+"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --sweep prog-sigma=0,0.25,0.5,0.75,1.0 --out "$OUT/sweep" --quiet > "$OUT/sweep.txt"
+python3 - "$OUT/eval/robustness.json" "$OUT/sweep/robustness.json" <<'PY'
+import json, statistics as st, sys
+def method(path): return "mixed precision (on chip)" if "mixed-precision" in path else "digital FP32"
+ev = json.load(open(sys.argv[1])); sw = json.load(open(sys.argv[2]))
+print(f"Transfer to wu2023-inference, {ev['config']['trials']} fresh chips per model, {ev['testImages']} MNIST test images")
+print(f"{'training':28s} {'models':>6s} {'noiseless':>10s} {'mean on chip':>13s} {'drop (mean ± sd)':>18s} {'trial sd':>9s}")
+for m in ["digital FP32", "mixed precision (on chip)"]:
+    pts = [p for p in ev["points"] if method(ev["images"][p["image"]]["path"]) == m]
+    if not pts: continue
+    nl = [ev["images"][p["image"]]["noiselessAccuracy"] for p in pts]
+    mean = [p["statistics"]["mean"] for p in pts]; drop = [p["statistics"]["drop"] for p in pts]
+    sd = [p["statistics"]["std"] for p in pts]
+    print(f"{m:28s} {len(pts):6d} {100*st.mean(nl):9.2f}% {100*st.mean(mean):12.2f}% {100*st.mean(drop):8.3f} ± {100*(st.stdev(drop) if len(drop)>1 else 0):.3f} {100*st.mean(sd):9.3f}")
+print("\nMean drop (points) versus programming error σ_prog (level spacings):")
+vals = sw["config"]["sweep"]["values"]
+print(f"{'training':28s} " + " ".join(f"{v:>7s}" for v in vals))
+for m in ["digital FP32", "mixed precision (on chip)"]:
+    row = []
+    for v in vals:
+        d = [p["statistics"]["drop"] for p in sw["points"] if p["value"] == v and method(sw["images"][p["image"]]["path"]) == m]
+        row.append(f"{100*st.mean(d):7.3f}" if d else "      –")
+    print(f"{m:28s} " + " ".join(row))
+PY
