@@ -50,7 +50,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
-    .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
+    .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMData", "CIMTrain", "CIMMap", "CIMChipImage"]),
 ]
 
 let package = Package(
