@@ -53,7 +53,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMEvaluateTests", dependencies: ["CIMEvaluate", "CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
-    .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
+    .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMData", "CIMTrain", "CIMMap", "CIMChipImage"]),
 ]
 
 let package = Package(
