@@ -50,7 +50,8 @@ let tests: [Target] = [
     .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
-    .testTarget(name: "CLITests", dependencies: ["CIMCore"]),
+    .testTarget(name: "CIMChipImageTests", dependencies: ["CIMChipImage", "CIMMap", "CIMHDF5", "CHDF5", "CIMCore", "CIMCrossbar", "CIMNetwork"]),
+    .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMNetwork", "CIMTrain", "CIMHDF5", "CHDF5"]),
 ]
 
 let package = Package(
