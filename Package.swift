@@ -53,7 +53,8 @@ let tests: [Target] = [
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMEvaluateTests", dependencies: ["CIMEvaluate", "CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
-    .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMData", "CIMTrain", "CIMMap", "CIMChipImage"]),
+    .testTarget(name: "CIMChipImageTests", dependencies: ["CIMChipImage", "CIMMap", "CIMHDF5", "CHDF5", "CIMCore", "CIMCrossbar", "CIMNetwork"]),
+    .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain", "CIMMap", "CIMChipImage", "CIMHDF5", "CHDF5"]),
 ]
 
 let package = Package(

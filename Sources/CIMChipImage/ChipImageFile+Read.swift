@@ -99,8 +99,9 @@ struct Reader {
                              weightsFrom: str(root, "weights_from") ?? "")
         guard let spec = readChip(root) else { return nil }
         guard let (architecture, layers) = readNetwork(root, spec: spec) else { return nil }
-        let tiles = readTiles(root, spec: spec)
-        checkPlacement(layers, tiles: tiles.count, spec: spec)
+        // placement is checked against readable tiles only (else every block would be "outside")
+        let readable = readTiles(root, spec: spec), tiles = readable ?? []
+        if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }
         let source = readSource(root, architecture: architecture)
         var provenance: [String: String] = [:]
         var report = MappingReport(chip: spec.name, tilesUsed: tiles.count, tileCapacity: spec.tileCount, utilisation: 0, layers: [], checks: [])

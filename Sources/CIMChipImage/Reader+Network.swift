@@ -21,8 +21,10 @@ extension Reader {
             let name = ChipImageFile.layerName(i), object = "/network/" + name
             guard let g = group(net, name) else { continue }
             do {
-                if let described = try LayerAttributes.read(g), described != layerSpec {
-                    problem(object, "attributes describe \(described), the architecture has \(layerSpec)")
+                if let described = try LayerAttributes.read(g) {
+                    if described != layerSpec { problem(object, "attributes describe \(described), the architecture has \(layerSpec)") }
+                } else {
+                    problem(object + "/kind", "unknown layer kind '\(try g.stringAttribute("kind"))', the architecture has \(layerSpec)")
                 }
             } catch {
                 problem(object, "layer attributes unreadable: \(error.message)")
@@ -61,11 +63,13 @@ extension Reader {
         return (arch, layers)
     }
 
-    mutating func readTiles(_ root: HDF5Group, spec: ChipSpec) -> [TileImage] {
-        guard let g = group(root, "tiles"), let count = int(g, "count") else { return [] }
-        guard count >= 0 else { problem("/tiles/count", "\(count) is negative"); return [] }
+    /// The tiles, or `nil` (with a problem) when their conductances cannot be read.
+    mutating func readTiles(_ root: HDF5Group, spec: ChipSpec) -> [TileImage]? {
+        guard let g = group(root, "tiles"), let count = int(g, "count") else { return nil }
+        guard count >= 0 else { problem("/tiles/count", "\(count) is negative"); return nil }
         let shape = [count, spec.tileRows, spec.weightColumns]
-        guard let gp = data(g, "g_plus", shape: shape, as: Float.self), let gm = data(g, "g_minus", shape: shape, as: Float.self) else { return [] }
+        let gPlus = data(g, "g_plus", shape: shape, as: Float.self), gMinus = data(g, "g_minus", shape: shape, as: Float.self)
+        guard let gp = gPlus, let gm = gMinus else { return nil }
         let d = spec.device
         let tolerance = 1e-3
         for (name, a) in [("g_plus", gp), ("g_minus", gm)] {

@@ -62,6 +62,14 @@ struct MappingOptions: ParsableArguments {
         c.maxProgrammingRelativeError = maxProgrammingError
         c.maxADCClippingRate = maxAdcClipping
         guard calibration >= 0 else { throw .invalidConfig(field: "--calibration", reason: "\(calibration) must be ≥ 0") }
+        // the library's checks name its fields; name the flags instead
+        guard monteCarlo >= 0 else { throw .invalidConfig(field: "--monte-carlo", reason: "\(monteCarlo) must be ≥ 0") }
+        guard maxProgrammingError.isFinite, maxProgrammingError > 0 else {
+            throw .invalidConfig(field: "--max-programming-error", reason: "\(maxProgrammingError) must be > 0")
+        }
+        guard maxAdcClipping.isFinite, (0...1).contains(maxAdcClipping) else {
+            throw .invalidConfig(field: "--max-adc-clipping", reason: "\(maxAdcClipping) must be in [0, 1]")
+        }
         guard out.hasSuffix(".h5") else { throw .invalidConfig(field: "--out", reason: "'\(out)' must end in .h5") }
         try c.validate()
         return c
