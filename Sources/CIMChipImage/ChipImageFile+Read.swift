@@ -150,8 +150,25 @@ struct Reader {
                     problem("/chip/device/\(name)", "\(v) disagrees with spec_json (\(value))")
                 }
             }
-            if let v = int(dev, "levels"), v != spec.device.levels {
-                problem("/chip/device/levels", "\(v) disagrees with spec_json (\(spec.device.levels))")
+            for (name, value) in [("levels", spec.device.levels), ("max_write_trials", spec.device.maxWriteTrials)] {
+                if let v = int(dev, name), v != value { problem("/chip/device/\(name)", "\(v) disagrees with spec_json (\(value))") }
+            }
+            for (name, value) in [("verify_tolerance_levels", spec.device.verifyToleranceLevels), ("stuck_rate", spec.device.stuckRate),
+                                  ("drift_nu", spec.device.driftNu)] {
+                if let v = dbl(dev, name), v != value { problem("/chip/device/\(name)", "\(v) disagrees with spec_json (\(value))") }
+            }
+        }
+        if let dac = group(chip, "dac") {
+            for (name, value) in [("bits", spec.dac.bits), ("bit_serial", spec.dac.bitSerial ? 1 : 0)] {
+                if let v = int(dac, name), v != value { problem("/chip/dac/\(name)", "\(v) disagrees with spec_json (\(value))") }
+            }
+        }
+        if let adc = group(chip, "adc") {
+            for (name, value) in [("bits", spec.adc.bits), ("columns_per_adc", spec.adc.columnsPerADC)] {
+                if let v = int(adc, name), v != value { problem("/chip/adc/\(name)", "\(v) disagrees with spec_json (\(value))") }
+            }
+            for (name, value) in [("full_scale_uA", spec.adc.fullScaleMicroAmps), ("noise_sigma_uA", spec.adc.noiseSigmaMicroAmps)] {
+                if let v = dbl(adc, name), v != value { problem("/chip/adc/\(name)", "\(v) disagrees with spec_json (\(value))") }
             }
         }
         return spec

@@ -65,8 +65,8 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// The paper's simulated inference chip (its Table 1): 256×64 tiles, 8-bit ADC over
     /// 0–70 µA with σ = 0.549 µA, 4-bit b-RRAM (`brram-4bit`), 8-bit bit-serial inputs.
     /// We read "0–70 µA" as the magnitude of the differential current (±70 µA): a per-column
-    /// 0–70 µA range would clip on 256 rows of ≥ 10 µS devices. σ = 0.549 µA is one step of an
-    /// 8-bit converter over ±70 µA (140/255).
+    /// 0–70 µA range would clip on 256 rows of ≥ 10 µS devices. σ = 0.549 µA is about one step of
+    /// an 8-bit converter over ±70 µA (70/127 = 0.551 µA).
     case wu2023Inference = "wu2023-inference"
     /// Ideal device and periphery on 64×64 tiles, for oracle tests.
     case ideal

@@ -61,7 +61,11 @@ extension CrossbarLayer {
                         }
                         if noisy {
                             let nb = rowBlocks
-                            for r in 0..<rows { s.sigma[r] = Float((readVar * Double(s.rowSums[r * nb + rb]) + adcVar).squareRoot()) }
+                            for r in 0..<rows {
+                                // the negative phase runs only for rows that have negative inputs
+                                let active = phase > 0 || s.rowSums[r * nb ..< (r + 1) * nb].contains { $0 > 0 }
+                                s.sigma[r] = active ? Float((readVar * Double(s.rowSums[r * nb + rb]) + adcVar).squareRoot()) : 0
+                            }
                             s.z.withUnsafeMutableBufferPointer { z in
                                 noise!.fill(UnsafeMutableBufferPointer(rebasing: z[0..<m]))
                                 s.sigma.withUnsafeBufferPointer { sg in

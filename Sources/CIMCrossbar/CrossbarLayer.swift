@@ -11,7 +11,8 @@ import CIMDevice
 /// matrices (row = crossbar row); a tile is a block of them.
 ///
 /// **The product.** For a batch of input rows: (1) DAC (``DACConfig``): scale each row by its
-/// abs-max `s`, quantise, split into positive and negative phases if any input is negative;
+/// abs-max `s`, quantise, split into positive and negative phases if any input is negative (the
+/// negative phase, and its noise, applies only to rows that have negative inputs);
 /// (2) per phase and per row block (tile row): the column-pair currents
 /// `I = V · x_q · (G⁺ − G⁻)` µA by GEMM (all column blocks of a tile row at once: they are
 /// independent columns); (3) read noise and ADC noise as one Gaussian per output (below);

@@ -31,12 +31,13 @@ public struct DACConfig: Codable, Equatable, Sendable {
 /// The output analog-to-digital converter of a tile.
 ///
 /// It converts a differential column-pair current `I⁺ − I⁻` (µA; for bit-serial inputs, the
-/// 2ᵏ-weighted accumulation of the bit cycles) over the symmetric range ±`fullScaleMicroAmps`
-/// with `2^bits − 1` steps (a mid-tread quantiser, so 0 µA is exact), after adding Gaussian
-/// noise of σ = `noiseSigmaMicroAmps`. Results outside the range clip. Each tile converts its
-/// own partial sums; a layer split over several tiles adds them digitally.
+/// 2ᵏ-weighted accumulation of the bit cycles) after adding Gaussian noise of
+/// σ = `noiseSigmaMicroAmps`, to one of the `2^bits − 1` codes `k·step`,
+/// `k = −(2^(bits−1) − 1) … 2^(bits−1) − 1`, `step = FS / (2^(bits−1) − 1)`: a mid-tread
+/// quantiser (0 µA is exact) whose extreme codes are ±FS; currents beyond clip there. Each tile
+/// converts its own partial sums; a layer split over several tiles adds them digitally.
 public struct ADCConfig: Codable, Equatable, Sendable {
-    /// Resolution, bits (1…24); 0 = ideal (no quantisation, no clipping).
+    /// Resolution, bits (2…24); 0 = ideal (no quantisation, no clipping).
     public var bits: Int = 8
     /// Full-scale magnitude of the converted differential current, µA.
     public var fullScaleMicroAmps: Double = 70
@@ -52,13 +53,13 @@ public struct ADCConfig: Codable, Equatable, Sendable {
         self.columnsPerADC = columnsPerADC
     }
 
-    /// Step between adjacent output codes, µA (0 when ideal).
+    /// Step between adjacent output codes, µA: FS / (2^(bits−1) − 1) (0 when ideal).
     public var stepMicroAmps: Double {
-        bits > 0 ? 2 * fullScaleMicroAmps / Double((1 << bits) - 1) : 0
+        bits > 0 ? fullScaleMicroAmps / Double((1 << (bits - 1)) - 1) : 0
     }
 
     public func validate() throws(CIMError) {
-        guard (0...24).contains(bits) else { throw .invalidConfig(field: "adc.bits", reason: "\(bits) must be in 0…24 (0 = ideal)") }
+        guard bits == 0 || (2...24).contains(bits) else { throw .invalidConfig(field: "adc.bits", reason: "\(bits) must be in 2…24 (0 = ideal)") }
         guard fullScaleMicroAmps.isFinite, fullScaleMicroAmps > 0 else {
             throw .invalidConfig(field: "adc.fullScaleMicroAmps", reason: "\(fullScaleMicroAmps) µA must be > 0")
         }

@@ -14,7 +14,9 @@ public struct EvaluationConfig: Codable, Sendable, Equatable {
     public var timeSeconds: Double? = nil
     /// Test images (first N; nil = all).
     public var testLimit: Int? = nil
-    /// Images per inference batch (does not change results).
+    /// Images per inference batch. Part of the experiment's definition: it changes which noise
+    /// draws each image gets (not their distribution); results are reproducible for a given
+    /// (seed, batch size).
     public var batchSize: Int = 100
     /// Swept parameter and values (`prog-sigma`, `read-sigma`, `time`, `stuck-rate`).
     public var sweep: Sweep? = nil

@@ -24,6 +24,9 @@ public struct MappingConfig: Codable, Sendable, Equatable {
 
     public func validate() throws(CIMError) {
         try spec.validate()
+        guard spec.device.levels <= 256 else {
+            throw .invalidConfig(field: "chip.device.levels", reason: "\(spec.device.levels) levels do not fit the image's uint8 level indices (at most 256)")
+        }
         guard monteCarloDraws >= 0 else { throw .invalidConfig(field: "monteCarloDraws", reason: "\(monteCarloDraws) must be ≥ 0") }
         guard maxProgrammingRelativeError.isFinite, maxProgrammingRelativeError > 0 else {
             throw .invalidConfig(field: "maxProgrammingRelativeError", reason: "\(maxProgrammingRelativeError) must be > 0")

@@ -48,11 +48,11 @@ struct CrossbarLayerTests {
         #expect(differs, "the test inputs must exercise the rounding")
     }
 
-    @Test("ADC: each tile's partial sum is rounded to steps of 2·FS/(2^b − 1) and clipped at ±FS µA (hand example)")
+    @Test("ADC: each tile's partial sum is rounded to codes k·FS/(2^(b−1) − 1) and clipped at ±FS µA (hand example)")
     func adcByHand() {
         var spec = ChipPreset.ideal.spec
         spec.tileRows = 2
-        spec.adc = ADCConfig(bits: 3, fullScaleMicroAmps: 1.4, noiseSigmaMicroAmps: 0)  // step 0.4 µA
+        spec.adc = ADCConfig(bits: 3, fullScaleMicroAmps: 1.2, noiseSigmaMicroAmps: 0)  // codes −3…3 × 0.4 µA
         // 4 inputs over 2 row blocks, 1 output; V = 0.1 V; 1 weight unit per µS.
         var xl = CrossbarLayer(inputs: 4, outputs: 1, spec: spec, weightPerMicroSiemens: 1)
         xl.setConductances(0, plus: 6, minus: 0)
@@ -61,9 +61,10 @@ struct CrossbarLayerTests {
         xl.setConductances(3, plus: 0, minus: 0)
         let x: [Float] = [1, 0.5, 1, 1]  // abs-max 1: no input scaling
         // tile 1: 0.1 V · (6 − 0.5·2) µS = 0.5 µA → 1.25 steps → 1 step = 0.4 µA;
-        // tile 2: 0.1 V · 30 µS = 3 µA → clipped to 1.4 µA. Sum 1.8 µA → ÷ V = 18 weight units.
+        // tile 2: 0.1 V · 30 µS = 3 µA → clipped to 1.2 µA. Sum 1.6 µA → ÷ V = 16 weight units.
         let y = product(&xl, x, rows: 1)
-        #expect(abs(y[0] - 18) < 1e-4, "\(y[0]) vs 18")
+        #expect(abs(y[0] - 16) < 1e-4, "\(y[0]) vs 16")
+        #expect(abs(spec.adc.stepMicroAmps - 0.4) < 1e-12)
     }
 
     @Test("programming: initial targets are levels in the initial window; stuck devices ignore writes")

@@ -91,6 +91,29 @@ struct ReadNoiseTests {
         #expect(abs(std(e) / expected - 1) < 5 / (2 * 16000.0).squareRoot(), "σ \(std(e)) vs \(expected)")
     }
 
+    @Test("the negative phase (and its ADC noise) applies only to rows with negative inputs, whatever the batch holds")
+    func negativePhasePerRow() {
+        var spec = ChipPreset.ideal.spec
+        spec.adc = ADCConfig(bits: 0, fullScaleMicroAmps: 1e30, noiseSigmaMicroAmps: 0.5)
+        var xl = randomLayer(spec, inputs: 10, outputs: 4, scale: 1, seed: 13)
+        var x = [Float](repeating: 0.5, count: 20)   // row 0 non-negative, row 1 signed
+        x[15] = -0.5
+        let clean = product(&xl, x, rows: 2)
+        var noise: NormalStream? = NormalStream(seed: 14, stream: "phases")
+        var e0: [Double] = [], e1: [Double] = []
+        for _ in 0..<4000 {
+            var y = [Float](repeating: 0, count: 8)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in xl.accumulateProduct(input: xp.baseAddress!, rows: 2, into: yp.baseAddress!, noise: &noise) }
+            }
+            for o in 0..<4 { e0.append(Double(y[o] - clean[o])); e1.append(Double(y[4 + o] - clean[4 + o])) }
+        }
+        let one = 0.5 * 0.5 / 0.1  // σ_ADC · abs-max · scale / V
+        let tol = 5 / (2 * 16000.0).squareRoot()
+        #expect(abs(std(e0) / one - 1) < tol, "row 0: one conversion, σ \(std(e0)) vs \(one)")
+        #expect(abs(std(e1) / (one * 2.0.squareRoot()) - 1) < tol, "row 1: two conversions, σ \(std(e1)) vs \(one * 2.0.squareRoot())")
+    }
+
     func mean(_ a: [Double]) -> Double { a.reduce(0, +) / Double(a.count) }
     func std(_ a: [Double]) -> Double {
         let m = mean(a)
