@@ -16,10 +16,11 @@ struct CLITests {
         return url.appendingPathComponent("cim").path
     }
 
-    func cim(_ args: [String]) throws -> Run {
+    func cim(_ args: [String], environment: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
