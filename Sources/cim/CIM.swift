@@ -9,9 +9,9 @@ struct CIM: ParsableCommand {
         commandName: "cim",
         abstract: "CIMKit: train, map, export and audit memristor compute-in-memory chips.",
         discussion: """
-            Pipeline: train (digital or on a simulated chip) → export (map onto a chip, write the HDF5
-            chip image) → evaluate (Monte Carlo over freshly programmed chips); convert / inspect /
-            verify images; merge shard reports.
+            Pipeline: train (digital or on a simulated chip) → export (map onto a chip, write the \
+            HDF5 chip image) → evaluate (Monte Carlo over freshly programmed chips). Also: convert, \
+            inspect and verify images; merge shard reports of an evaluation.
             """,
         version: CIMKitVersion.string,
         subcommands: [Train.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Info.self])

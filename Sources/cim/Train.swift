@@ -10,7 +10,7 @@ import Foundation
 /// `cim train`: trains a model and writes `training.json` and `model.safetensors`.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model (digital FP32) and write training.json and model.safetensors.",
+        abstract: "Train a model, digitally or on a simulated chip (--rule), and write training.json and model.safetensors.",
         discussion: """
             Evaluates on the whole test set after every epoch. Each epoch draws --batches-per-epoch
             batches from a fresh seeded permutation of the training set ('all' = one full pass).

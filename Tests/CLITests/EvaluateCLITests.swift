@@ -68,6 +68,22 @@ extension CLITests {
             #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
         }
 
+        @Test("export --strict: each failed check is one error line, the exit is non-zero and nothing is written")
+        func strict() throws {
+            let dir = try imageDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try cli.cim(["export", dir + "/model.safetensors", "--chip", "wu2023-inference", "--out", dir + "/s.h5",
+                                 "--calibration", "32", "--monte-carlo", "2", "--max-programming-error", "0.0001", "--strict"])
+            let lines = r.stderr.split(separator: "\n")
+            #expect(r.status != 0)
+            #expect(lines.count == 3 && lines.allSatisfy { $0.hasPrefix("error: check programming-error layer") }, "stderr: \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/s.h5") && !FileManager.default.fileExists(atPath: dir + "/s.mapping.json"))
+            // without --strict the same export succeeds and reports the failures
+            let loose = try cli.cim(["export", dir + "/model.safetensors", "--chip", "wu2023-inference", "--out", dir + "/s.h5",
+                                     "--calibration", "32", "--monte-carlo", "2", "--max-programming-error", "0.0001"])
+            #expect(loose.status == 0 && loose.stdout.contains("check FAIL  programming-error"), "stdout: \(loose.stdout)")
+        }
+
         @Test("a missing or damaged image is refused with its path")
         func badImage() throws {
             let dir = try imageDir()
