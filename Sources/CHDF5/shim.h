@@ -21,6 +21,7 @@ static inline unsigned cim_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 
 // Property-list classes.
 static inline hid_t cim_h5p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t cim_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t cim_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t cim_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t cim_h5p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }

@@ -52,13 +52,16 @@ struct Reader {
     }
 
     /// A dataset of exactly type T (and shape, if given) whose checksum matches, or `nil`.
-    mutating func data<T: HDF5Scalar>(_ g: HDF5Group, _ name: String, shape: [Int]?, as: T.Type) -> [T]? {
+    mutating func data<T: HDF5Scalar>(_ g: HDF5Group, _ name: String, shape: [Int]?, as: T.Type, maxCount: Int = 1 << 31) -> [T]? {
         let object = g.path + (g.path.hasSuffix("/") ? "" : "/") + name
         do {
             guard try g.exists(name), try g.isDataset(name) else { problem(object, "missing dataset"); return nil }
             let d = try g.openDataset(name)
             guard d.dataType == T.hdf5DataType else { problem(object, "dtype \(d.dataType), expected \(T.hdf5DataType)"); return nil }
             if let shape, d.shape != shape { problem(object, "shape \(d.shape), expected \(shape)"); return nil }
+            var count = 1, overflow = false
+            for n in d.shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: n) }
+            if overflow || count > maxCount { problem(object, "shape \(d.shape) holds more than the \(maxCount) elements it can need"); return nil }
             let values = try d.read(as: T.self)
             if !(try d.hasAttribute("sha256")) {
                 problem(object, "no sha256 attribute")
@@ -73,6 +76,10 @@ struct Reader {
     }
 
     mutating func run() -> ChipImage? {
+        if let why = ChipImageFile.sealProblem(path: path) {
+            problem("/", why)
+            return nil
+        }
         let file: HDF5File
         do {
             file = try HDF5File.open(path: path)

@@ -10,7 +10,8 @@ import Foundation
 /// Writing goes to a temporary file next to the destination that is renamed into place only
 /// when complete, so an interrupted export never leaves a partial file or damages an existing
 /// one. Every dataset carries a `sha256` attribute (hex digest of its little-endian, C-order
-/// bytes) that ``read(path:)`` and ``verify(path:)`` check.
+/// bytes) that ``read(path:)`` and ``verify(path:)`` check, and the whole file is sealed by a
+/// checksum in its user block (``seal(path:)``), checked before libhdf5 reads anything.
 public enum ChipImageFile {
     public static let format = "cimkit-chip-image"
     public static let version = 1
@@ -22,9 +23,10 @@ public enum ChipImageFile {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
         do {
-            let file = try HDF5File.create(path: temp)
+            let file = try HDF5File.create(path: temp, userBlockBytes: userBlockBytes)
             try writeContent(image, into: file.root)
             try file.close()
+            try seal(path: temp)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)
             throw CIMError.io(path: path, reason: "cannot write the chip image: \(error)")

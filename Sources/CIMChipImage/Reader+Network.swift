@@ -39,12 +39,12 @@ extension Reader {
             let bias = data(g, "bias", shape: [cols], as: Float.self) ?? []
             if let k = bias.firstIndex(where: { !$0.isFinite }) { problem(object + "/bias", "element \(k) is \(bias[k])") }
             let fields = ChipImageFile.blockFields.count
-            guard let flat = data(g, "blocks", shape: nil, as: Int32.self), flat.count % fields == 0 else {
+            guard let flat = data(g, "blocks", shape: nil, as: Int32.self, maxCount: rows * cols * fields), flat.count % fields == 0 else {
                 problem(object + "/blocks", "missing, or not \(fields) fields a row")
                 continue
             }
             let n = flat.count / fields
-            let rowMap = data(g, "block_row_map", shape: nil, as: Int32.self) ?? []
+            let rowMap = data(g, "block_row_map", shape: nil, as: Int32.self, maxCount: rows * cols) ?? []
             var blocks: [TileBlock] = []
             var offset = 0
             for b in 0..<n {

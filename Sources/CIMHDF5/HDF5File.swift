@@ -33,11 +33,20 @@ public final class HDF5File {
     }
 
     /// Creates `path` (truncating an existing file) and opens it for writing.
-    public static func create(path: String) throws(HDF5Error) -> HDF5File {
+    ///
+    /// - Parameter userBlockBytes: bytes reserved at the start of the file for the application
+    ///   (HDF5 skips them; 0, or a power of two ≥ 512).
+    public static func create(path: String, userBlockBytes: Int = 0) throws(HDF5Error) -> HDF5File {
         HDF5Library.prepare()
         let fapl = try strongCloseAccessList(path: path)
         defer { H5Pclose(fapl) }
-        let id = H5Fcreate(path, cim_h5f_acc_trunc(), cim_h5p_default(), fapl)
+        let fcpl = H5Pcreate(cim_h5p_file_create())
+        guard fcpl >= 0 else { throw HDF5Error.library("create file", file: path, object: "") }
+        defer { H5Pclose(fcpl) }
+        if userBlockBytes > 0, H5Pset_userblock(fcpl, hsize_t(userBlockBytes)) < 0 {
+            throw HDF5Error.library("create file (user block of \(userBlockBytes) bytes)", file: path, object: "")
+        }
+        let id = H5Fcreate(path, cim_h5f_acc_trunc(), fcpl, fapl)
         guard id >= 0 else { throw HDF5Error.library("create file", file: path, object: "") }
         return try HDF5File(state: FileState(path: path, id: id), writable: true)
     }

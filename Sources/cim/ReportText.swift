@@ -18,14 +18,19 @@ enum ReportText {
             case .dense: kind = "dense"
             default: kind = "?"
             }
-            lines.append(String(format: "%5d  %-7@ %9@  %6d  %5d  %8.5f  %8.4f  %8@  %8@  %9@",
-                                l.index, kind, "\(l.rows)×\(l.columns)", l.blocks, l.tiles.count, l.weightPerMicroSiemens,
-                                l.quantizationRelativeRMS, l.programmingRelativeErrorMean.map { String(format: "%.4f", $0) } ?? "–",
-                                l.adcClippingRate.map { String(format: "%.4f", $0) } ?? "–",
-                                l.adcP999MicroAmps.map { String(format: "%.2f µA", $0) } ?? "–"))
+            lines.append(String(format: "%5d  ", l.index) + pad(kind, 7) + " " + pad("\(l.rows)×\(l.columns)", 9, right: true)
+                + String(format: "  %6d  %5d  %8.5f  %8.4f  ", l.blocks, l.tiles.count, l.weightPerMicroSiemens, l.quantizationRelativeRMS)
+                + pad(l.programmingRelativeErrorMean.map { String(format: "%.4f", $0) } ?? "–", 8, right: true) + "  "
+                + pad(l.adcClippingRate.map { String(format: "%.4f", $0) } ?? "–", 8, right: true) + "  "
+                + pad(l.adcP999MicroAmps.map { String(format: "%.2f µA", $0) } ?? "–", 9, right: true))
         }
         for c in r.checks { lines.append("check \(c.passed ? "pass" : "FAIL")  \(c.name): \(c.detail)") }
         return lines.joined(separator: "\n")
+    }
+
+    static func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, n - s.count))
+        return right ? fill + s : s + fill
     }
 
     static func size(of path: String) -> String {

@@ -13,13 +13,14 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case blockOutsideTile, overlappingBlocks, weightNotPlaced
     case specJSONGarbage, architectureJSONGarbage, kindDisagrees, kindUnknown, kindWithoutItsAttributes
     case sourceNaN, sourceMissingTarget
+    case flippedByteUnsealed, editedUnsealed
 
     var testDescription: String { rawValue }
 
     /// The object path that some problem line must name.
     var object: String {
         switch self {
-        case .truncated50, .truncated90, .truncated8, .empty, .randomBytes: "/"
+        case .truncated50, .truncated90, .truncated8, .empty, .randomBytes, .flippedByteUnsealed, .editedUnsealed: "/"
         case .flippedDataByte: "/network/layer_003/block_row_map"
         case .flippedCompressedByte: "/tiles/level_minus"
         case .missingGPlus, .nanGPlus, .outOfWindow, .shapeMismatch, .wrongDtype, .tileCountWrong: "/tiles/g_plus"
@@ -44,6 +45,15 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// The valid image this corruption starts from.
     var base: ChipImage { rawValue.hasPrefix("source") ? Fixtures.onChip : Fixtures.inference }
+
+    /// Whether the file is re-sealed after the damage (so the checks behind the seal are
+    /// exercised); raw damage to bytes and the `…Unsealed` cases are caught by the seal itself.
+    var resealed: Bool {
+        switch self {
+        case .truncated50, .truncated90, .truncated8, .empty, .randomBytes, .flippedByteUnsealed, .editedUnsealed: false
+        default: true
+        }
+    }
 
     /// Whether the damaged dataset carries a correct checksum (so a content check must object).
     var checksumIsCorrect: Bool {
@@ -128,6 +138,11 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .kindWithoutItsAttributes: try Edit.attribute(path, "/network/layer_000", "kind", "dense")
         case .sourceNaN: try Edit.modify(path, "/source/layer_007/g_minus", as: Float.self) { $0[5] = .nan }
         case .sourceMissingTarget: try RawHDF5.delete("/source/layer_000/target_plus", in: path)
+        case .flippedByteUnsealed:
+            var damaged = bytes
+            damaged[bytes.count / 2] ^= 0x01
+            try damaged.write(to: url)
+        case .editedUnsealed: try Edit.modify(path, "/tiles/g_plus", as: Float.self) { $0[3] += 1 }
         }
     }
 }
@@ -145,6 +160,7 @@ extension ChipImageTests {
             let before: [String] = ChipImageFile.verify(path: path)
             #expect(before.isEmpty, "the base image is not sound: \(before)")
             try corruption.apply(to: path)
+            if corruption.resealed { try ChipImageFile.seal(path: path) }
 
             let lines: [String] = ChipImageFile.verify(path: path)
             #expect(!lines.isEmpty, "\(corruption): not detected")
@@ -156,6 +172,10 @@ extension ChipImageTests {
             }
             let named: Bool = lines.contains { $0.hasPrefix(corruption.object + ":") || $0.hasPrefix(corruption.object + "/") }
             #expect(named, "no problem names \(corruption.object): \(lines)")
+            if corruption == .flippedByteUnsealed || corruption == .editedUnsealed {
+                let sealed: Bool = lines.count == 1 && lines[0].contains("seal")
+                #expect(sealed, "the seal must catch it before HDF5 parses: \(lines)")
+            }
             if corruption.checksumIsCorrect {
                 let blamesChecksum: Bool = lines.contains { $0.contains("sha256") }
                 #expect(!blamesChecksum, "the checksum was recomputed, a content check must object: \(lines)")
