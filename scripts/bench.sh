@@ -8,7 +8,9 @@ swift build -c release --product CIMBench >/dev/null
 if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
   echo "== with OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment"
   .build/release/CIMBench
+  .build/release/CIMBench evaluate
   echo
 fi
 echo "== with OPENBLAS_CORETYPE unset (CIMKit chooses from the CPU's features)"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/CIMBench
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/CIMBench evaluate
