@@ -25,21 +25,21 @@ struct Convert: ParsableCommand {
         let oldNetwork = try old.quantizedNetwork()
         let model = TrainedModel(network: oldNetwork, source: old.source, provenance: old.provenance, seed: old.info.seed)
         let from = old.source != nil && options.weights != "digital" ? options.weights : "image tile targets"
-        // the error the conversion adds, against the weights the old image holds
-        let config = try options.config()
-        let probe = try Mapper(config: { var c = config; c.monteCarloDraws = 0; return c }()).map(model, calibration: nil, creator: "")
-        let newNetwork = try probe.quantizedNetwork()
-        var lines = ["converting \(image) (\(old.spec.name), \(old.tiles.count) tiles) → \(config.spec.name); weights read from \(from)"]
-        for l in old.layers {
-            let off = oldNetwork.offsets[l.index], n = l.rows * l.columns
-            var e2 = 0.0, w2 = 0.0, worst = 0.0
-            for k in off..<(off + n) {
-                let a = Double(oldNetwork.parameters[k]), b = Double(newNetwork.parameters[k])
-                e2 += (b - a) * (b - a); w2 += a * a; worst = max(worst, abs(b - a))
+        try options.run(model: model) { image in
+            // the error the conversion adds, against the weights the old image holds
+            let newNetwork = try image.quantizedNetwork()
+            var lines = ["converting \(self.image) (\(old.spec.name), \(old.tiles.count) tiles) → \(image.spec.name); weights read from \(from)"]
+            for l in old.layers {
+                let off = oldNetwork.offsets[l.index], n = l.rows * l.columns
+                var e2 = 0.0, w2 = 0.0, worst = 0.0
+                for k in off..<(off + n) {
+                    let a = Double(oldNetwork.parameters[k]), b = Double(newNetwork.parameters[k])
+                    e2 += (b - a) * (b - a); w2 += a * a; worst = max(worst, abs(b - a))
+                }
+                lines.append(String(format: "layer %d: weight error vs the old image: relative RMS %.4f, max %.5f", l.index,
+                                    w2 > 0 ? (e2 / w2).squareRoot() : 0, worst))
             }
-            lines.append(String(format: "layer %d: weight error vs the old image: relative RMS %.4f, max %.5f", l.index,
-                                w2 > 0 ? (e2 / w2).squareRoot() : 0, worst))
+            return lines.joined(separator: "\n")
         }
-        try options.run(model: model, note: lines.joined(separator: "\n"))
     }
 }

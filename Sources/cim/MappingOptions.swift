@@ -101,7 +101,8 @@ struct MappingOptions: ParsableArguments {
     }
 
     /// Maps, checks, and writes the image and its report; prints a summary.
-    func run(model: TrainedModel, note: String? = nil) throws {
+    /// `note` makes extra lines from the finished image (printed before the summary).
+    func run(model: TrainedModel, note: (ChipImage) throws -> String? = { _ in nil }) throws {
         let config = try config()
         if !overwrite, FileManager.default.fileExists(atPath: out) {
             throw CIMError.io(path: out, reason: "exists (use --overwrite or another --out)")
@@ -125,7 +126,7 @@ struct MappingOptions: ParsableArguments {
             print(try jsonText(image.report))
             return
         }
-        if let note { print(note) }
+        if let text = try note(image) { print(text) }
         print(ReportText.summary(image))
         print("wrote \(out) (\(ReportText.size(of: out))) and \(reportPath)")
     }
