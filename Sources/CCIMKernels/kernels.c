@@ -2,6 +2,9 @@
 // r = y - k*ln2 (Cody-Waite split, |r| <= ln2/2), e^r by a degree-7 Taylor polynomial
 // (truncation < 6e-9 relative); 2^k is built in the exponent bits.
 #include "CCIMKernels.h"
+// No fused multiply-add contraction: the AVX2/AVX-512 and baseline copies of every function must
+// round identically, so results do not depend on the CPU they run on.
+#pragma clang fp contract(off)
 #include <stdint.h>
 #include <string.h>
 

@@ -2,6 +2,9 @@
 // Box-Muller with polynomial log/sin/cos), DAC input quantisation, the bit-serial read-noise
 // weights, and the ADC quantiser. See CCIMKernels.h for the contracts.
 #include "CCIMKernels.h"
+// No fused multiply-add contraction: the AVX2/AVX-512 and baseline copies of every function must
+// round identically, so results do not depend on the CPU they run on.
+#pragma clang fp contract(off)
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -131,15 +134,19 @@ CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int b
     }
 }
 
-CIM_CLONES int cim_split_sign(const float *x, size_t n, float *pos, float *neg) {
-    int any = 0;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        pos[i] = v > 0.0f ? v : 0.0f;
-        neg[i] = v < 0.0f ? -v : 0.0f;
-        any |= v < 0.0f;
+CIM_CLONES void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, float *neg, uint8_t *rowNegative) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *pr = pos + r * cols, *nr = neg + r * cols;
+        int any = 0;
+        for (size_t c = 0; c < cols; c++) {
+            float v = xr[c];
+            pr[c] = v > 0.0f ? v : 0.0f;
+            nr[c] = v < 0.0f ? -v : 0.0f;
+            any |= v < 0.0f;
+        }
+        rowNegative[r] = (uint8_t)any;
     }
-    return any;
 }
 
 static inline __attribute__((always_inline)) float noise_weight(float x, float levels, float invL2, int serial) {

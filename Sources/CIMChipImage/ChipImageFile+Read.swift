@@ -110,6 +110,10 @@ struct Reader {
         let readable = readTiles(root, spec: spec), tiles = readable ?? []
         if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }
         let source = readSource(root, architecture: architecture)
+        if (source != nil) != info.source.hasPrefix("on-chip") {
+            problem(source == nil ? "/source" : "/source", source == nil ? "missing, but the image's source is '\(info.source)'"
+                                                                      : "present, but the image's source is '\(info.source)'")
+        }
         var provenance: [String: String] = [:]
         var report = MappingReport(chip: spec.name, tilesUsed: tiles.count, tileCapacity: spec.tileCount, utilisation: 0, layers: [], checks: [])
         if let g = group(root, "provenance"), let names = try? g.attributeNames() {

@@ -128,6 +128,7 @@ extension Reader {
     mutating func readSource(_ root: HDF5Group, architecture: Architecture) -> SourceChip? {
         guard (try? root.exists("source")) == true, let g = group(root, "source") else { return nil }
         let spec = str(g, "spec_json") ?? ""
+        if (try? JSONDecoder().decode(ChipSpec.self, from: Data(spec.utf8))) == nil { problem("/source/spec_json", "not a valid chip spec") }
         let rule = str(g, "rule") ?? ""
         var layers: [Int: SourceChip.SourceLayer] = [:]
         for (i, layer) in architecture.layers.enumerated() {
@@ -136,7 +137,7 @@ extension Reader {
             guard let p = data(lg, "g_plus", shape: shape, as: Float.self), let m = data(lg, "g_minus", shape: shape, as: Float.self),
                   let tp = data(lg, "target_plus", shape: shape, as: Float.self), let tm = data(lg, "target_minus", shape: shape, as: Float.self),
                   let s = dbl(lg, "weight_per_uS") else { continue }
-            for (name, a) in [("g_plus", p), ("g_minus", m)] {
+            for (name, a) in [("g_plus", p), ("g_minus", m), ("target_plus", tp), ("target_minus", tm)] {
                 if let k = a.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
                     problem("/source/\(ChipImageFile.layerName(i))/\(name)", "element \(k) is \(a[k]) µS (must be finite and ≥ 0)")
                 }

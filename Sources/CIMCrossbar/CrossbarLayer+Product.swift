@@ -29,9 +29,14 @@ extension CrossbarLayer {
         let signed = s.xq.withUnsafeBufferPointer { cim_any_negative($0.baseAddress!, n) } != 0
         if signed {
             grow(&s.pos, n); grow(&s.neg, n)
+            if s.rowNegative.count < rows { s.rowNegative = [UInt8](repeating: 0, count: rows) }
             s.xq.withUnsafeBufferPointer { q in
                 s.pos.withUnsafeMutableBufferPointer { p in
-                    s.neg.withUnsafeMutableBufferPointer { g in _ = cim_split_sign(q.baseAddress!, n, p.baseAddress!, g.baseAddress!) }
+                    s.neg.withUnsafeMutableBufferPointer { g in
+                        s.rowNegative.withUnsafeMutableBufferPointer { f in
+                            cim_split_sign_rows(q.baseAddress!, rows, inputs, p.baseAddress!, g.baseAddress!, f.baseAddress!)
+                        }
+                    }
                 }
             }
         }
@@ -63,7 +68,7 @@ extension CrossbarLayer {
                             let nb = rowBlocks
                             for r in 0..<rows {
                                 // the negative phase runs only for rows that have negative inputs
-                                let active = phase > 0 || s.rowSums[r * nb ..< (r + 1) * nb].contains { $0 > 0 }
+                                let active = phase > 0 || s.rowNegative[r] != 0
                                 s.sigma[r] = active ? Float((readVar * Double(s.rowSums[r * nb + rb]) + adcVar).squareRoot()) : 0
                             }
                             s.z.withUnsafeMutableBufferPointer { z in
@@ -73,7 +78,11 @@ extension CrossbarLayer {
                                 }
                             }
                         }
-                        if observation != nil { observation!.record(UnsafeBufferPointer(rebasing: pp[0..<m]), fullScale: fullScale) }
+                        if observation != nil {
+                            for r in 0..<rows where phase > 0 || s.rowNegative[r] != 0 {  // conversions that happen
+                                observation!.record(UnsafeBufferPointer(rebasing: pp[(r * outputs)..<((r + 1) * outputs)]), fullScale: fullScale)
+                            }
+                        }
                         cim_adc_quantize(pp.baseAddress!, m, step, fullScale)
                         s.acc.withUnsafeMutableBufferPointer { acc in
                             for i in 0..<m { acc[i] += phase * pp[i] }

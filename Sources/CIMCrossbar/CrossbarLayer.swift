@@ -44,6 +44,7 @@ public struct CrossbarLayer: Sendable {
     struct Scratch {
         var xq: [Float] = [], scale: [Float] = [], pos: [Float] = [], neg: [Float] = []
         var partial: [Float] = [], acc: [Float] = [], rowSums: [Float] = [], sigma: [Float] = [], z: [Float] = []
+        var rowNegative: [UInt8] = []
     }
 
     /// A layer with every device at gMin (call ``initialize(rng:)`` or program it).

@@ -89,6 +89,13 @@ public final class HDF5File {
             H5Pclose(fapl)
             throw HDF5Error.library("set close degree", file: path, object: "")
         }
+        // No flock-based file locking: files are written under a temporary name and renamed into
+        // place, so readers never see a file being written; locking only fails on file systems
+        // without flock (NFS on clusters) and between two handles of one process.
+        guard H5Pset_file_locking(fapl, false, true) >= 0 else {
+            H5Pclose(fapl)
+            throw HDF5Error.library("disable file locking", file: path, object: "")
+        }
         return fapl
     }
 }

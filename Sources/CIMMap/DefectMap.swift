@@ -39,7 +39,7 @@ public struct DefectMap: Codable, Sendable, Equatable {
     }
 
     /// Reads and checks a defect map against a tile geometry; errors name the file and entry.
-    public static func read(path: String, tileRows: Int, tileColumns: Int) throws(CIMError) -> DefectMap {
+    public static func read(path: String, tileRows: Int, tileColumns: Int, tileCount: Int? = nil) throws(CIMError) -> DefectMap {
         guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read file") }
         let map: DefectMap
         do {
@@ -49,6 +49,9 @@ public struct DefectMap: Codable, Sendable, Equatable {
         }
         for t in map.tiles {
             guard t.tile >= 0 else { throw .format(path: path, reason: "tile \(t.tile) is negative") }
+            if let n = tileCount, t.tile >= n {
+                throw .format(path: path, reason: "tile \(t.tile) does not exist on a chip of \(n) tiles (tiles are numbered from 0)")
+            }
             for c in t.stuck where !(0..<tileRows).contains(c.row) || !(0..<tileColumns).contains(c.column) {
                 throw .format(path: path, reason: "tile \(t.tile): cell (\(c.row), \(c.column)) is outside the \(tileRows)×\(tileColumns) tile")
             }

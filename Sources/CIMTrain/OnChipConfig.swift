@@ -77,6 +77,9 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
         if rule == .mixedPrecisionPulse, threshold <= 0 {
             throw .invalidConfig(field: "threshold", reason: "\(threshold) must be > 0 for the pulse rule (ε = threshold × one pulse step)")
         }
-        _ = try chipSpec()
+        let spec = try chipSpec()
+        if rule != .mixedPrecisionPulse, spec.device.levels < 2, threshold != 0, threshold != 1 {
+            throw .invalidConfig(field: "threshold", reason: "\(threshold) has no effect on the continuous device '\(spec.device.name)' (no levels: every update is written); use 1 or 0")
+        }
     }
 }

@@ -108,7 +108,7 @@ struct MappingOptions: ParsableArguments {
             throw CIMError.io(path: out, reason: "exists (use --overwrite or another --out)")
         }
         let defectMap = try defects.map { path throws(CIMError) in
-            try DefectMap.read(path: path, tileRows: config.spec.tileRows, tileColumns: config.spec.tileColumns)
+            try DefectMap.read(path: path, tileRows: config.spec.tileRows, tileColumns: config.spec.tileColumns, tileCount: config.spec.tileCount)
         }
         try BLAS.load()
         BLAS.setThreads(1)

@@ -172,6 +172,9 @@ struct Train: ParsableCommand {
             if !overwrite, FileManager.default.fileExists(atPath: outDir + "/training.json") {
                 throw CIMError.io(path: outDir + "/training.json", reason: "a finished run is already there (use --overwrite, --resume or another --out)")
             }
+            if !overwrite, FileManager.default.fileExists(atPath: outDir + "/" + Self.checkpointName) {
+                throw CIMError.io(path: outDir + "/" + Self.checkpointName, reason: "an interrupted run is there (continue it with --resume \(outDir), or use --overwrite or another --out)")
+            }
             trainer = try Trainer(config: config, data: try config.loadData())
         }
         let config = trainer.config, data = trainer.data
@@ -192,7 +195,11 @@ struct Train: ParsableCommand {
         }
         let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]
         while trainer.epochs.count < config.epochs {
-            _ = trainer.runEpoch(trainer.epochs.count + 1, progress: progress.handle)
+            let r = trainer.runEpoch(trainer.epochs.count + 1, progress: progress.handle)
+            guard r.trainLoss.isFinite, r.testLoss.isFinite else {
+                throw CIMError.invalidConfig(field: "training", reason: "diverged at epoch \(r.epoch) (train loss \(r.trainLoss), test loss \(r.testLoss)); "
+                    + (r.epoch > 1 ? "the checkpoint of epoch \(r.epoch - 1) is kept in \(outDir)" : "nothing written") + "; try a smaller --lr")
+            }
             try trainer.checkpoint(metadata: meta).write(to: checkpointPath)
         }
         let record = try trainer.record(totalSeconds: elapsedBefore + ProcessStats.now() - start, creator: meta["creator"]!)

@@ -1,4 +1,5 @@
 import CIMCore
+import Foundation
 import CIMCrossbar
 import CIMMap
 import CIMNetwork
@@ -57,5 +58,19 @@ struct DefectPlacementTests {
         // the quantised model is the same network either way
         let a = try naive.quantizedNetwork().parameters, b = try aware.quantizedNetwork().parameters
         #expect(a == b)
+    }
+
+    @Test("a defect map naming a tile the chip does not have, or a cell outside a tile, is refused")
+    func badMaps() throws {
+        let path = FileManager.default.temporaryDirectory.path + "/cimkit-defects-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let spec = ChipPreset.wu2023SoC.spec
+        try Data(#"{"tiles": [{"tile": 4, "stuck": [{"row": 0, "column": 0, "state": "low"}]}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CIMError.self) { try DefectMap.read(path: path, tileRows: 64, tileColumns: 64, tileCount: spec.tileCount) }
+        try Data(#"{"tiles": [{"tile": 0, "stuck": [{"row": 64, "column": 0, "state": "low"}]}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CIMError.self) { try DefectMap.read(path: path, tileRows: 64, tileColumns: 64, tileCount: spec.tileCount) }
+        try Data(#"{"tiles": [{"tile": 3, "stuck": [{"row": 63, "column": 63, "state": "high"}]}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let ok = try DefectMap.read(path: path, tileRows: 64, tileColumns: 64, tileCount: spec.tileCount)
+        #expect(ok.tiles.count == 1)
     }
 }

@@ -79,6 +79,8 @@ struct CLITests {
             (["train", "--rule", "mixed-precision", "--threshold", "-1"], "threshold"),
             (["train", "--device", "brram-4bit"], "need an on-chip --rule"),
             (["train", "--threads", "0"], "--threads"),
+            (["train", "--lr", "1e30", "--batches-per-epoch", "3", "--quiet"], "diverged at epoch 1"),
+            (["train", "--rule", "mixed-precision", "--chip", "ideal", "--threshold", "5"], "no effect on the continuous device"),
           ])
     func badInput(args: [String], message: String) throws {
         let out = tempDir()
@@ -108,6 +110,10 @@ struct CLITests {
         let writes = ((record?["onChip"] as? [String: Any])?["writes"] as? [String: Any])?["totalWrites"] as? Int ?? 0
         #expect(writes > 0)
         #expect((record?["epochs"] as? [Any])?.count == 3)
+        // a checkpoint without training.json is an interrupted run: a fresh start there is refused
+        try FileManager.default.removeItem(atPath: parts + "/training.json")
+        let again = try cim(common + ["--epochs", "3", "--out", parts])
+        #expect(again.status != 0 && again.stderr.contains("--resume") && again.stderr.split(separator: "\n").count == 1, "stderr: \(again.stderr)")
         // refusals: config flags with --resume, a finished run, a missing checkpoint
         let d = try cim(["train", "--resume", parts, "--model", "cnn16"])
         #expect(d.status != 0 && d.stderr.contains("--model") && d.stderr.split(separator: "\n").count == 1, "stderr: \(d.stderr)")

@@ -25,8 +25,8 @@ void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, 
 /// Input DAC with per-row abs-max scaling: scale[r] = max_c |x[r, c]| (1 if that is 0) and
 /// xq[r, c] = rint(x / scale * L) / L with L = 2^bits - 1 (bits = 0: xq = x / scale, no rounding).
 void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale);
-/// pos = max(x, 0), neg = max(-x, 0); returns 1 if any x < 0.
-int cim_split_sign(const float *x, size_t n, float *pos, float *neg);
+/// pos = max(x, 0), neg = max(-x, 0) for a rows x cols x; rowNegative[r] = 1 if row r has an x < 0.
+void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, float *neg, uint8_t *rowNegative);
 /// Read-noise weights of inputs x >= 0, summed over each block of `block` columns:
 /// out[r * nblocks + b] = sum over the block's columns of w(x), nblocks = ceil(cols / block), where
 /// bit-serial with bits > 0: w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each
