@@ -14,6 +14,33 @@ public struct MaxPool2D: Layer {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = (h / size, w / size)
         var y = Tensor(zeros: [n, oh, ow, c])
+        if !training {
+            // inference: no argmax; the channel loop is innermost so it vectorises
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    var o = 0
+                    for b in 0..<n {
+                        for i in 0..<oh {
+                            for j in 0..<ow {
+                                let first = ((b * h + i * size) * w + j * size) * c
+                                for ch in 0..<c { yp[o + ch] = xp[first + ch] }
+                                for di in 0..<size {
+                                    for dj in 0..<size {
+                                        let row = first + (di * w + dj) * c
+                                        for ch in 0..<c {
+                                            let v = xp[row + ch], cur = yp[o + ch]
+                                            yp[o + ch] = v > cur ? v : cur
+                                        }
+                                    }
+                                }
+                                o += c
+                            }
+                        }
+                    }
+                }
+            }
+            return y
+        }
         if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in

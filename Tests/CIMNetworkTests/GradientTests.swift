@@ -80,3 +80,22 @@ struct GradientTests {
 }
 
 import Foundation
+
+@Suite("Max pooling")
+struct MaxPoolTests {
+    @Test("the inference path (no argmax) gives exactly the training path's outputs, ties and negatives included")
+    func inferenceEqualsTraining() {
+        var rng = RandomGenerator(seed: 9)
+        let shape = [3, 9, 8, 5]
+        let data = (0..<shape.reduce(1, *)).map { _ in Float(rng.nextInt(below: 7)) - 3 }  // many ties
+        let x = Tensor(shape: shape, data: data)
+        var a = MaxPool2D(size: 2), b = MaxPool2D(size: 2)
+        let none = [Float]()
+        let (ya, yb) = none.withUnsafeBufferPointer { p in
+            (a.forward(x, parameters: p.baseAddress ?? UnsafePointer(bitPattern: 8)!, training: true),
+             b.forward(x, parameters: p.baseAddress ?? UnsafePointer(bitPattern: 8)!, training: false))
+        }
+        #expect(ya.shape == [3, 4, 4, 5])
+        #expect(ya.data == yb.data)
+    }
+}
