@@ -111,8 +111,7 @@ struct Reader {
         if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }
         let source = readSource(root, architecture: architecture)
         if (source != nil) != info.source.hasPrefix("on-chip") {
-            problem(source == nil ? "/source" : "/source", source == nil ? "missing, but the image's source is '\(info.source)'"
-                                                                      : "present, but the image's source is '\(info.source)'")
+            problem("/source", "\(source == nil ? "missing" : "present"), but the image's source is '\(info.source)'")
         }
         var provenance: [String: String] = [:]
         var report = MappingReport(chip: spec.name, tilesUsed: tiles.count, tileCapacity: spec.tileCount, utilisation: 0, layers: [], checks: [])
