@@ -90,15 +90,35 @@ public enum DatasetCatalog {
 
     /// Loads a named dataset.
     public static func load(_ name: DatasetName) throws(CIMError) -> DatasetSplits {
+        let (directory, expected) = try locate(name)
+        return try load(directory: directory, name: name.rawValue, expectedSHA256: expected)
+    }
+
+    /// Loads only the test split of a named dataset (what evaluation needs: a quarter of the
+    /// bytes to decompress and hash).
+    public static func loadTest(_ name: DatasetName) throws(CIMError) -> ImageDataset {
+        let (directory, expected) = try locate(name)
+        var sums: [String: String] = [:]
+        return try readSplit(directory: directory, prefix: "t10k", expectedSHA256: expected, checksums: &sums)
+    }
+
+    /// Loads only the test split (`t10k-*`) of an IDX directory.
+    public static func loadTest(directory: String) throws(CIMError) -> ImageDataset {
+        var sums: [String: String] = [:]
+        return try readSplit(directory: directory, prefix: "t10k", expectedSHA256: nil, checksums: &sums)
+    }
+
+    /// The directory of a named dataset and the checksums its files must have.
+    static func locate(_ name: DatasetName) throws(CIMError) -> (String, [String: String]?) {
         switch name {
         case .mnist:
-            return try load(directory: shippedMNISTDirectory(), name: name.rawValue, expectedSHA256: mnistSHA256)
+            return (try shippedMNISTDirectory(), mnistSHA256)
         case .fashionMnist:
             guard hasIDXFiles(fashionMNISTDirectory) else {
                 throw CIMError.io(path: fashionMNISTDirectory, reason:
                     "Fashion-MNIST not installed; run 'apt-get install dataset-fashion-mnist' or use --data DIR")
             }
-            return try load(directory: fashionMNISTDirectory, name: name.rawValue)
+            return (fashionMNISTDirectory, nil)
         }
     }
 
@@ -107,26 +127,32 @@ public enum DatasetCatalog {
     /// - Parameter expectedSHA256: if given, the SHA-256 of each uncompressed file must match.
     public static func load(directory: String, name: String = "custom",
                             expectedSHA256: [String: String]? = nil) throws(CIMError) -> DatasetSplits {
-        var files: [String: IDXFile] = [:]
         var sums: [String: String] = [:]
-        for base in fileNames {
+        let train = try readSplit(directory: directory, prefix: "train", expectedSHA256: expectedSHA256, checksums: &sums)
+        let test = try readSplit(directory: directory, prefix: "t10k", expectedSHA256: expectedSHA256, checksums: &sums)
+        guard train.height == test.height, train.width == test.width else {
+            throw CIMError.format(path: directory, reason:
+                "train images are \(train.height)×\(train.width) but test images are \(test.height)×\(test.width)")
+        }
+        return DatasetSplits(name: name, directory: directory, train: train, test: test, checksums: sums)
+    }
+
+    /// Reads `PREFIX-images-idx3-ubyte` and `PREFIX-labels-idx1-ubyte` (plain or `.gz`),
+    /// checking each uncompressed file's SHA-256 against `expectedSHA256` when given, and
+    /// recording it in `checksums`.
+    static func readSplit(directory: String, prefix: String, expectedSHA256: [String: String]?,
+                          checksums: inout [String: String]) throws(CIMError) -> ImageDataset {
+        var files: [IDXFile] = []
+        for base in [prefix + "-images-idx3-ubyte", prefix + "-labels-idx1-ubyte"] {
             let path = try resolve(directory: directory, base: base)
             let raw = try GzipFile.read(path: path)
             let sum = SHA256.hex(of: raw)
             if let expected = expectedSHA256?[base], expected != sum {
                 throw CIMError.format(path: path, reason: "SHA-256 of the uncompressed content is \(sum), expected \(expected)")
             }
-            sums[base] = sum
-            files[base] = try IDXFile(parsing: raw, path: path, expectedRank: base.contains("images") ? 3 : 1)
+            checksums[base] = sum
+            files.append(try IDXFile(parsing: raw, path: path, expectedRank: base.contains("images") ? 3 : 1))
         }
-        let train = try ImageDataset(images: files["train-images-idx3-ubyte"]!, labels: files["train-labels-idx1-ubyte"]!,
-                                     name: directory + "/train-*")
-        let test = try ImageDataset(images: files["t10k-images-idx3-ubyte"]!, labels: files["t10k-labels-idx1-ubyte"]!,
-                                    name: directory + "/t10k-*")
-        guard train.height == test.height, train.width == test.width else {
-            throw CIMError.format(path: directory, reason:
-                "train images are \(train.height)×\(train.width) but test images are \(test.height)×\(test.width)")
-        }
-        return DatasetSplits(name: name, directory: directory, train: train, test: test, checksums: sums)
+        return try ImageDataset(images: files[0], labels: files[1], name: directory + "/\(prefix)-*")
     }
 }

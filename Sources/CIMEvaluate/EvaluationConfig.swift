@@ -61,8 +61,11 @@ public struct EvaluationConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The most trials per image and sweep value (and so the most shards) an audit may have.
+    public static let maxTrials = 1_000_000
+
     public func validate() throws(CIMError) {
-        guard trials >= 1 else { throw .invalidConfig(field: "--trials", reason: "\(trials) must be ≥ 1") }
+        guard (1...Self.maxTrials).contains(trials) else { throw .invalidConfig(field: "--trials", reason: "\(trials) must be in 1…\(Self.maxTrials)") }
         if let r = stuckRate, !(0...1).contains(r) { throw .invalidConfig(field: "--stuck-rate", reason: "\(r) must be in [0, 1]") }
         if let t = timeSeconds, !(t.isFinite && t >= 0) { throw .invalidConfig(field: "--time", reason: "\(t) s must be ≥ 0") }
         if let n = testLimit, n < 1 { throw .invalidConfig(field: "--test-limit", reason: "\(n) must be ≥ 1") }

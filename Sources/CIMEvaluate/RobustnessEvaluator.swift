@@ -32,7 +32,7 @@ public struct RobustnessEvaluator: Sendable {
     }
 
     /// Runs the audit over `images` (paths give names in the report); `shard` restricts it to
-    /// its share of the trials. Trials run on `jobs` threads; results do not depend on it.
+    /// its share of the trials, and only shard 1 computes the noiseless accuracies. Trials run on `jobs` threads; results do not depend on it.
     public func run(images: [(path: String, image: ChipImage)], shard: RobustnessReport.Shard?, jobs: Int,
                     creator: String, progress: @Sendable (Progress) -> Void = { _ in }) throws(CIMError) -> RobustnessReport {
         var entries: [RobustnessReport.ImageEntry] = []
@@ -42,9 +42,14 @@ public struct RobustnessEvaluator: Sendable {
             guard Array(net.architecture.inputShape) == [test.height, test.width, 1] else {
                 throw .invalidConfig(field: "--dataset", reason: "\(path) expects inputs \(net.architecture.inputShape), the test images are \(test.height)×\(test.width)×1")
             }
-            var engine = try ChipInstance.noiseless(image)
-            let noiseless = Double(correct(net, engine: &engine)) / Double(test.count)
-            let fp32 = Evaluator.evaluate(net, on: test, batchSize: config.batchSize).accuracy
+            // The two noiseless passes are the same in every shard: only a complete run and
+            // shard 1 make them (merge takes them from shard 1).
+            var noiseless: Double?, fp32: Double?
+            if (shard?.index ?? 1) == 1 {
+                var engine = try ChipInstance.noiseless(image)
+                noiseless = Double(correct(net, engine: &engine)) / Double(test.count)
+                fp32 = Evaluator.evaluate(net, on: test, batchSize: config.batchSize).accuracy
+            }
             let sha = FileManager.default.contents(atPath: path).map { SHA256.hex(of: $0) } ?? ""
             entries.append(.init(path: path, sha256: sha, chip: image.spec.name, noiselessAccuracy: noiseless,
                                  quantizedModelAccuracy: fp32, cost: HardwareCost(image: image)))
@@ -56,7 +61,7 @@ public struct RobustnessEvaluator: Sendable {
         for v in values {
             let c = try v.map { value throws(CIMError) in try config.sweep!.apply(value, to: config) } ?? config
             for i in images.indices {
-                points.append(.init(value: v, image: i, trials: [], statistics: TrialStatistics([], noiseless: 0)))
+                points.append(.init(value: v, image: i, trials: [], statistics: nil))
                 for t in 0..<config.trials where shard?.owns(t) ?? true { work.append((points.count - 1, i, c, t)) }
             }
         }

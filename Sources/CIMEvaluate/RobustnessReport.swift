@@ -32,9 +32,11 @@ public struct RobustnessReport: Codable, Sendable, Equatable {
         public var sha256: String
         public var chip: String
         /// Accuracy of the image as targeted (chip periphery, no noise) and of the quantised
-        /// model in FP32 (ideal periphery).
-        public var noiselessAccuracy: Double
-        public var quantizedModelAccuracy: Double
+        /// model in FP32 (ideal periphery). Absent only in shard reports other than shard 1:
+        /// the other shards skip these two passes over the test set, and `merge` takes them
+        /// from shard 1.
+        public var noiselessAccuracy: Double?
+        public var quantizedModelAccuracy: Double?
         public var cost: HardwareCost
     }
 
@@ -49,39 +51,83 @@ public struct RobustnessReport: Codable, Sendable, Equatable {
         public var value: String?
         public var image: Int
         public var trials: [Trial]
-        public var statistics: TrialStatistics
+        /// Statistics over `trials`; absent in shard reports (a shard's share of the trials is
+        /// not a sample of its own; `merge` computes them over all trials).
+        public var statistics: TrialStatistics?
     }
 
-    /// Recomputes every point's statistics from its trials (sorted by index).
+    /// Sorts every point's trials by index and, for a complete report, computes its statistics.
     public mutating func summarise() {
         for k in points.indices {
             points[k].trials.sort { $0.index < $1.index }
-            points[k].statistics = TrialStatistics(points[k].trials.map(\.accuracy), noiseless: images[points[k].image].noiselessAccuracy)
+            let noiseless = images.indices.contains(points[k].image) ? images[points[k].image].noiselessAccuracy : nil
+            points[k].statistics = shard == nil ? noiseless.map { TrialStatistics(points[k].trials.map(\.accuracy), noiseless: $0) } : nil
         }
     }
 
-    /// Combines shard reports of one audit into the report a single run would have written.
-    public static func merge(_ shards: [RobustnessReport], paths: [String]) throws(CIMError) -> RobustnessReport {
-        guard var out = shards.first else { throw .invalidConfig(field: "merge", reason: "no reports given") }
-        let count = out.shard?.count ?? 1
+    /// The shards of one audit, checked against each other: the same format, version,
+    /// configuration, images, dataset and points; each a valid, distinct shard of the same count
+    /// with exactly the trials it owns. Returns the shard count and the indices present.
+    public static func checkShards(_ shards: [RobustnessReport], paths: [String]) throws(CIMError) -> (count: Int, present: Set<Int>) {
+        guard let first = shards.first, let firstPath = paths.first, shards.count == paths.count else {
+            throw .invalidConfig(field: "merge", reason: "no reports given")
+        }
+        guard let count = first.shard?.count else { throw .format(path: firstPath, reason: "a complete report, not a shard") }
         var seen = Set<Int>()
         for (r, path) in zip(shards, paths) {
-            guard r.format == out.format, r.version == out.version else { throw .format(path: path, reason: "not a robustness report of version \(out.version)") }
-            guard r.config == out.config, r.images == out.images, r.dataset == out.dataset, r.testImages == out.testImages else {
-                throw .format(path: path, reason: "a shard of a different audit (configuration, images or dataset differ)")
+            guard r.format == "cimkit-robustness", r.version == 1 else {
+                throw .format(path: path, reason: "format '\(r.format)' version \(r.version) is not cimkit-robustness version 1")
             }
-            guard let s = r.shard, s.count == count else { throw .format(path: path, reason: "not a shard of \(count)") }
+            guard let s = r.shard else { throw .format(path: path, reason: "a complete report, not a shard") }
+            do { try r.config.validate() } catch { throw .format(path: path, reason: "config: \(error)") }
+            guard (1...EvaluationConfig.maxTrials).contains(s.count), (1...s.count).contains(s.index) else {
+                throw .format(path: path, reason: "shard \(s.index) of \(s.count) is not a valid shard (1 ≤ K ≤ N ≤ \(EvaluationConfig.maxTrials))")
+            }
+            guard s.count == count else { throw .format(path: path, reason: "shard \(s.index) of \(s.count), but \(firstPath) is a shard of \(count)") }
+            guard r.config == first.config, r.dataset == first.dataset, r.testImages == first.testImages,
+                  r.images.count == first.images.count, zip(r.images, first.images).allSatisfy({ $0.isSameImage(as: $1) }),
+                  r.points.count == first.points.count, zip(r.points, first.points).allSatisfy({ $0.value == $1.value && $0.image == $1.image }),
+                  r.points.allSatisfy({ r.images.indices.contains($0.image) }) else {
+                throw .format(path: path, reason: "a shard of a different audit (configuration, images, dataset or points differ)")
+            }
             guard seen.insert(s.index).inserted else { throw .format(path: path, reason: "shard \(s.index)/\(count) given twice") }
+            // Trials t < trials with t mod N = K − 1, each once.
+            let owned = r.config.trials >= s.index ? (r.config.trials - s.index) / s.count + 1 : 0
+            for p in r.points {
+                let idx = p.trials.map(\.index).sorted()
+                guard idx.count == owned, zip(idx, idx.dropFirst()).allSatisfy({ $0 < $1 }),
+                      idx.allSatisfy({ $0 >= 0 && $0 < r.config.trials && s.owns($0) }) else {
+                    throw .format(path: path, reason: "shard \(s.index)/\(count) must hold each of its \(owned) trials of every point once")
+                }
+            }
+            if s.index == 1, r.images.contains(where: { $0.noiselessAccuracy == nil || $0.quantizedModelAccuracy == nil }) {
+                throw .format(path: path, reason: "shard 1 carries no noiseless accuracy")
+            }
         }
-        guard seen.count == count else {
-            let missing = (1...count).filter { !seen.contains($0) }.map { "\($0)/\(count)" }.joined(separator: ", ")
+        return (count, seen)
+    }
+
+    /// Combines the shard reports of one audit into the report a single run would have written
+    /// (the noiseless accuracies come from shard 1). Every shard must be present.
+    public static func merge(_ shards: [RobustnessReport], paths: [String]) throws(CIMError) -> RobustnessReport {
+        let (count, present) = try checkShards(shards, paths: paths)
+        guard present.count == count, let one = shards.first(where: { $0.shard?.index == 1 }) else {
+            let missing = (1...count).filter { !present.contains($0) }.map { "\($0)/\(count)" }.joined(separator: ", ")
             throw .invalidConfig(field: "merge", reason: "missing shard(s) \(missing)")
         }
+        var out = one
         for k in out.points.indices {
             out.points[k].trials = shards.flatMap { $0.points[k].trials }
         }
         out.shard = nil
         out.summarise()
         return out
+    }
+}
+
+extension RobustnessReport.ImageEntry {
+    /// Whether `other` names the same image (all but the accuracies only shard 1 computes).
+    func isSameImage(as other: Self) -> Bool {
+        path == other.path && sha256 == other.sha256 && chip == other.chip && cost == other.cost
     }
 }

@@ -39,7 +39,7 @@ public enum SVGPlot {
     public static func boxPlot(_ report: RobustnessReport, title: String) -> String {
         let pts = report.points
         var all = pts.flatMap { $0.trials.map(\.accuracy) }
-        all += report.images.map(\.noiselessAccuracy)
+        all += report.images.compactMap(\.noiselessAccuracy)
         let (lo, hi) = range(all)
         var (s, y) = frame(title: title, yLabel: "test accuracy (%)", lo: lo, hi: hi, xLabel: "image" + (report.config.sweep.map { " / \($0.parameter.rawValue)" } ?? ""))
         let slot = (width - left - right) / Double(max(pts.count, 1))
@@ -51,10 +51,13 @@ public enum SVGPlot {
             let color = palette[p.image % palette.count]
             s += "<line x1=\"\(cx)\" y1=\"\(y(acc.first!))\" x2=\"\(cx)\" y2=\"\(y(acc.last!))\" stroke=\"\(color)\"/>\n"
             s += "<rect x=\"\(cx - w / 2)\" y=\"\(y(q3))\" width=\"\(w)\" height=\"\(max(y(q1) - y(q3), 1))\" fill=\"\(color)\" fill-opacity=\"0.25\" stroke=\"\(color)\"/>\n"
-            s += "<line x1=\"\(cx - w / 2)\" y1=\"\(y(p.statistics.median))\" x2=\"\(cx + w / 2)\" y2=\"\(y(p.statistics.median))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            s += "<circle cx=\"\(cx)\" cy=\"\(y(p.statistics.mean))\" r=\"3\" fill=\"\(color)\"/>\n"
-            let n = y(report.images[p.image].noiselessAccuracy)
-            s += "<line x1=\"\(cx - w / 2 - 6)\" y1=\"\(n)\" x2=\"\(cx + w / 2 + 6)\" y2=\"\(n)\" stroke=\"black\" stroke-dasharray=\"4 3\"/>\n"
+            let median = TrialStatistics.percentile(acc, 0.5), mean = p.statistics?.mean ?? acc.reduce(0, +) / Double(acc.count)
+            s += "<line x1=\"\(cx - w / 2)\" y1=\"\(y(median))\" x2=\"\(cx + w / 2)\" y2=\"\(y(median))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            s += "<circle cx=\"\(cx)\" cy=\"\(y(mean))\" r=\"3\" fill=\"\(color)\"/>\n"
+            if let noiseless = report.images[p.image].noiselessAccuracy {
+                let n = y(noiseless)
+                s += "<line x1=\"\(cx - w / 2 - 6)\" y1=\"\(n)\" x2=\"\(cx + w / 2 + 6)\" y2=\"\(n)\" stroke=\"black\" stroke-dasharray=\"4 3\"/>\n"
+            }
             let name = (report.images[p.image].path as NSString).lastPathComponent + (p.value.map { " @ \($0)" } ?? "")
             s += "<text transform=\"translate(\(cx),\(height - bottom + 14)) rotate(20)\" font-size=\"10\">\(esc(name))</text>\n"
         }
@@ -67,8 +70,8 @@ public enum SVGPlot {
     public static func sweepPlot(_ report: RobustnessReport, title: String) -> String {
         guard let sweep = report.config.sweep else { return boxPlot(report, title: title) }
         let xs = sweep.values
-        let bands = report.points.flatMap { [$0.statistics.ci95Low, $0.statistics.ci95High] }
-        let (lo, hi) = range(bands + report.points.map(\.statistics.mean))
+        let stats = report.points.compactMap(\.statistics)
+        let (lo, hi) = range(stats.flatMap { [$0.ci95Low, $0.ci95High, $0.mean] })
         var (s, y) = frame(title: title, yLabel: "mean test accuracy (%)", lo: lo, hi: hi, xLabel: sweep.parameter.rawValue)
         let plotW = width - left - right
         let x: (Int) -> Double = { left + plotW * (Double($0) + 0.5) / Double(xs.count) }
@@ -77,7 +80,7 @@ public enum SVGPlot {
         }
         for (i, img) in report.images.enumerated() {
             let color = palette[i % palette.count]
-            let pts = xs.indices.compactMap { k in report.points.first { $0.image == i && $0.value == xs[k] }.map { (k, $0.statistics) } }
+            let pts = xs.indices.compactMap { k in report.points.first { $0.image == i && $0.value == xs[k] }?.statistics.map { (k, $0) } }
             let upper = pts.map { "\(x($0.0)),\(y($0.1.ci95High))" }, lower = pts.reversed().map { "\(x($0.0)),\(y($0.1.ci95Low))" }
             s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
             s += "<polyline points=\"\(pts.map { "\(x($0.0)),\(y($0.1.mean))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"

@@ -24,6 +24,9 @@ struct CIM: ParsableCommand {
         } catch let failures as LineFailures {
             for line in failures.lines { FileHandle.standardError.write(Data("error: \(line)\n".utf8)) }
             Foundation.exit(1)
+        } catch let missing as MergeMissing {
+            FileHandle.standardError.write(Data("error: \(missing.description)\n\(missing.hint)\n".utf8))
+            Foundation.exit(1)
         } catch let error as CIMError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             Foundation.exit(1)

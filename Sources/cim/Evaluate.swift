@@ -84,19 +84,21 @@ struct Evaluate: ParsableCommand {
     static func parseShard(_ text: String?, environment: [String: String]) throws(CIMError) -> RobustnessReport.Shard? {
         if let text {
             let p = text.split(separator: "/").map { Int($0) }
-            guard p.count == 2, let k = p[0], let n = p[1], n >= 1, (1...n).contains(k) else {
-                throw .invalidConfig(field: "--shard", reason: "'\(text)' is not K/N with 1 ≤ K ≤ N")
+            guard p.count == 2, let k = p[0], let n = p[1], (1...EvaluationConfig.maxTrials).contains(n), (1...n).contains(k) else {
+                throw .invalidConfig(field: "--shard", reason: "'\(text)' is not K/N with 1 ≤ K ≤ N ≤ \(EvaluationConfig.maxTrials)")
             }
             return .init(index: k, count: n)
         }
-        guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init),
-              let n = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init), n >= 1 else { return nil }
+        guard let idText = environment["SLURM_ARRAY_TASK_ID"], let countText = environment["SLURM_ARRAY_TASK_COUNT"] else { return nil }
+        guard let id = Int(idText), let n = Int(countText), (1...EvaluationConfig.maxTrials).contains(n) else {
+            throw .invalidConfig(field: "SLURM_ARRAY_TASK_ID", reason: "task '\(idText)' of '\(countText)' is not a task of 1…\(EvaluationConfig.maxTrials)")
+        }
         let first = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
-        let k = id - first + 1
-        guard (1...n).contains(k) else {
+        let (offset, overflow) = id.subtractingReportingOverflow(first)
+        guard !overflow, (0..<n).contains(offset) else {
             throw .invalidConfig(field: "SLURM_ARRAY_TASK_ID", reason: "task \(id) (min \(first)) is not one of \(n) tasks")
         }
-        return .init(index: k, count: n)
+        return .init(index: offset + 1, count: n)
     }
 
     func run() throws {
@@ -105,15 +107,16 @@ struct Evaluate: ParsableCommand {
         guard jobs >= 1 else { throw CIMError.invalidConfig(field: "--jobs", reason: "\(jobs) must be ≥ 1") }
         guard !images.isEmpty else { throw CIMError.invalidConfig(field: "IMAGE", reason: "give at least one chip image") }
         let loaded = try images.map { p throws(CIMError) in (path: p, image: try ChipImageFile.read(path: p)) }
-        let splits = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.load(directory: d) }
-            ?? DatasetCatalog.load(try DatasetName.named(dataset))
+        let datasetName = dataDirectory == nil ? try DatasetName.named(dataset).rawValue : "custom"
+        let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(directory: d) }
+            ?? DatasetCatalog.loadTest(try DatasetName.named(dataset))
         try BLAS.load()
         BLAS.setThreads(1)
-        let evaluator = try RobustnessEvaluator(config: config, test: splits.test, datasetName: splits.name)
+        let evaluator = try RobustnessEvaluator(config: config, test: test, datasetName: datasetName)
         let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
         let bar = TrialProgress(enabled: !quiet)
         if !quiet {
-            writeStderr("evaluating \(loaded.count) image(s) on \(evaluator.test.count) \(splits.name) test images: \(config.trials) trials"
+            writeStderr("evaluating \(loaded.count) image(s) on \(evaluator.test.count) \(datasetName) test images: \(config.trials) trials"
                 + (config.sweep.map { " × \($0.values.count) values of \($0.parameter.rawValue)" } ?? "")
                 + (shard.map { ", shard \($0.index)/\($0.count)" } ?? "") + " (\(total) chip programmings in all), seed \(config.seed), \(jobs) jobs\n")
         }

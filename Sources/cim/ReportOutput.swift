@@ -36,13 +36,21 @@ enum ReportOutput {
         let sweep = r.config.sweep?.parameter.rawValue
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? String(s.prefix(n)) : s + String(repeating: " ", count: n - s.count) }
         lines.append(pad("image", 28) + " " + (sweep.map { pad($0, 11) + " " } ?? "")
-            + "noiseless    mean     std     min      p5  median   95% CI of mean       drop")
+            + (r.shard.map { "noiseless    mean   (shard \($0.index)/\($0.count); statistics come with cim merge)" }
+                ?? "noiseless    mean     std     min      p5  median   95% CI of mean       drop"))
         for p in r.points {
-            let img = r.images[p.image], s = p.statistics
-            let name = (img.path as NSString).lastPathComponent
-            lines.append(pad(name, 28) + " " + (sweep != nil ? pad(p.value ?? "", 11) + " " : "") + String(format: "%7.2f %%  %6.2f  %6.3f  %6.2f  %6.2f  %6.2f  [%6.2f, %6.2f]  %6.3f",
-                                100 * img.noiselessAccuracy, 100 * s.mean, 100 * s.std, 100 * s.min, 100 * s.p5, 100 * s.median,
-                                100 * s.ci95Low, 100 * s.ci95High, 100 * s.drop))
+            let img = r.images[p.image]
+            let name = pad((img.path as NSString).lastPathComponent, 28) + " " + (sweep != nil ? pad(p.value ?? "", 11) + " " : "")
+            guard let s = p.statistics, let noiseless = img.noiselessAccuracy else {
+                // A shard: its trials only (statistics come with the merge).
+                let mean = p.trials.isEmpty ? 0 : p.trials.map(\.accuracy).reduce(0, +) / Double(p.trials.count)
+                lines.append(name + (img.noiselessAccuracy.map { String(format: "%7.2f %%  ", 100 * $0) } ?? "        –  ")
+                    + String(format: "%6.2f  (%d trials of this shard)", 100 * mean, p.trials.count))
+                continue
+            }
+            lines.append(name + String(format: "%7.2f %%  %6.2f  %6.3f  %6.2f  %6.2f  %6.2f  [%6.2f, %6.2f]  %6.3f",
+                                       100 * noiseless, 100 * s.mean, 100 * s.std, 100 * s.min, 100 * s.p5, 100 * s.median,
+                                       100 * s.ci95Low, 100 * s.ci95High, 100 * s.drop))
         }
         for img in r.images {
             let c = img.cost

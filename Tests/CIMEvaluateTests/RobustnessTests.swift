@@ -44,14 +44,14 @@ struct RobustnessTests {
         let noiseless = r.images[0].noiselessAccuracy
         #expect(r.points[0].trials.count == 6)
         #expect(r.points[0].trials.allSatisfy { $0.accuracy == noiseless }, "\(r.points[0].trials.map(\.accuracy)) vs \(noiseless)")
-        #expect(r.points[0].statistics.std == 0 && r.points[0].statistics.drop == 0)
+        #expect(r.points[0].statistics?.std == 0 && r.points[0].statistics?.drop == 0)
     }
 
     @Test("the spread of accuracy across trials grows with the programming error (sweep 0.25 → 1 → 2 Δ)")
     func spreadGrows() throws {
         let e = try evaluator { $0.trials = 8; $0.sweep = try! .parse("prog-sigma=0.25,1,2") }
         let r = try e.run(images: [("a.h5", try Self.image.get())], shard: nil, jobs: 2, creator: "test")
-        let s = r.points.map(\.statistics)
+        let s = r.points.compactMap(\.statistics)
         #expect(s.count == 3)
         #expect(s[0].std < s[2].std, "std \(s.map(\.std))")
         #expect(s[0].mean > s[2].mean, "mean \(s.map(\.mean))")
@@ -84,6 +84,34 @@ struct RobustnessTests {
         #expect(merged == single)
         #expect(throws: CIMError.self) { try RobustnessReport.merge(Array(decoded.prefix(2)), paths: ["1", "2"]) }
         #expect(throws: CIMError.self) { try RobustnessReport.merge([decoded[0], decoded[0], decoded[2]], paths: ["1", "1", "3"]) }
+        // Only shard 1 makes the noiseless passes; no shard carries statistics.
+        #expect(shards[0].images.allSatisfy { $0.noiselessAccuracy != nil && $0.quantizedModelAccuracy != nil })
+        #expect(shards[1...].allSatisfy { $0.images.allSatisfy { $0.noiselessAccuracy == nil && $0.quantizedModelAccuracy == nil } })
+        #expect(shards.allSatisfy { $0.points.allSatisfy { $0.statistics == nil } })
+        #expect(single.points.allSatisfy { $0.statistics != nil })
+    }
+
+    @Test("merge refuses tampered shards: bad counts and indices, missing points or trials, foreign formats, complete reports",
+          arguments: ["count 0", "index 3 of 2", "fewer points", "a trial twice", "a trial of another shard", "format", "version",
+                      "complete", "trials 10^15", "shard 1 without noiseless"])
+    func mergeRefuses(_ attack: String) throws {
+        let img = try Self.image.get()
+        let e = try evaluator { $0.trials = 4; $0.testLimit = 100; $0.sweep = try! .parse("read-sigma=0.1,0.6") }
+        var shards = try (1...2).map { k in try e.run(images: [("a.h5", img)], shard: .init(index: k, count: 2), jobs: 2, creator: "test") }
+        #expect(try RobustnessReport.merge(shards, paths: ["1", "2"]).points.count == 2)
+        switch attack {
+        case "count 0": shards[1].shard = .init(index: 0, count: 0)
+        case "index 3 of 2": shards[1].shard = .init(index: 3, count: 2)
+        case "fewer points": shards[1].points.removeLast()
+        case "a trial twice": shards[1].points[0].trials.append(shards[1].points[0].trials[0])
+        case "a trial of another shard": shards[1].points[0].trials[0].index = 0
+        case "format": shards[1].format = "something-else"
+        case "version": shards[1].version = 2
+        case "complete": shards[1].shard = nil
+        case "trials 10^15": shards[0].config.trials = 1_000_000_000_000_000; shards[1].config.trials = 1_000_000_000_000_000
+        default: shards[0].images[0].noiselessAccuracy = nil
+        }
+        #expect(throws: CIMError.self) { try RobustnessReport.merge(shards, paths: ["1", "2"]) }
     }
 
     @Test("statistics by hand: mean, sample std, percentiles, t-based 95 % interval")

@@ -45,8 +45,73 @@ extension CLITests {
             let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/robustness.json"))
             #expect(a == b, "merged shards differ from the single run")
             let missing = try cli.cim(["merge"] + shards.prefix(2) + ["--out", dir + "/bad"])
-            #expect(missing.status != 0 && missing.stderr.contains("missing shard") && missing.stderr.split(separator: "\n").count == 1,
-                    "stderr: \(missing.stderr)")
+            #expect(missing.status != 0 && missing.stderr.hasPrefix("error: merge: missing 1 of 3 shards: 3 (of 3)"), "stderr: \(missing.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/bad"))
+        }
+
+        @Test("merge names the missing shards and prints commands that rerun exactly them; run as printed, the merge equals the single run")
+        func missingShardsRerun() throws {
+            let dir = try imageDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let common = ["evaluate", dir + "/a.h5", "--trials", "5", "--seed", "4", "--test-limit", "200", "--prog-sigma", "0.75",
+                          "--read-sigma", "1.5uS", "--quiet"]
+            #expect(try cli.cim(common + ["--out", dir + "/single"]).status == 0)
+            for k in [1, 5] {
+                let r = try cli.cim(common + ["--shard", "\(k)/5", "--out", dir + "/shards"])
+                #expect(r.status == 0, "stderr: \(r.stderr)")
+            }
+            let shardFiles = { (try FileManager.default.contentsOfDirectory(atPath: dir + "/shards")).sorted().map { dir + "/shards/" + $0 } }
+            let r = try cli.cim(["merge"] + (try shardFiles()) + ["--out", dir + "/shards"])
+            let lines = r.stderr.split(separator: "\n").map(String.init)
+            #expect(r.status != 0 && lines.first == "error: merge: missing 3 of 5 shards: 2-4 (of 5); nothing written", "stderr: \(r.stderr)")
+            let opts = "--trials 5 --seed 4 --prog-sigma 0.75 --read-sigma 1.5uS --test-limit 200"
+            #expect(lines.contains("  SHARDS=5 sbatch --array=2-4 scripts/slurm/evaluate-array.sbatch \(dir)/a.h5 \(opts) --out \(dir)/shards"),
+                    "stderr: \(r.stderr)")
+            let reruns = lines.filter { $0.hasPrefix("  cim evaluate ") }
+            #expect(reruns.count == 3)
+            for line in reruns {  // run each printed command as printed (no quoting needed for these paths)
+                let args = line.split(separator: " ").dropFirst().map(String.init)
+                let again = try cli.cim(args + ["--quiet"])
+                #expect(again.status == 0, "\(line): \(again.stderr)")
+            }
+            let merged = try cli.cim(["merge"] + (try shardFiles()) + ["--out", dir + "/merged"])
+            #expect(merged.status == 0, "stderr: \(merged.stderr)")
+            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/single/robustness.json"))
+            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/robustness.json"))
+            #expect(a == b, "the rerun shards merged differ from the single run")
+        }
+
+        @Test("absurd Slurm array variables are refused with one line, not trapped or ignored", arguments: [
+            ["SLURM_ARRAY_TASK_ID": "-9223372036854775808", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"],
+            ["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "-9223372036854775808"],
+            ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "0"],
+            ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4611686018427387904"],
+            ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "4"],
+        ])
+        func badSlurmVariables(_ environment: [String: String]) throws {
+            let dir = cli.tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try cli.cim(["evaluate", "exported/none.h5", "--out", dir], environment: environment)
+            #expect(r.status != 0 && r.stderr.hasPrefix("error: invalid SLURM_ARRAY_TASK_ID") && r.stderr.split(separator: "\n").count == 1,
+                    "stderr: \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir))
+        }
+
+        @Test("merge refuses bad reports with one line naming the file", arguments: [
+            ("{\"format\": 1}", "not a robustness report"),
+            ("", "not a robustness report"),
+            ("DIR", "not a readable file"),
+        ])
+        func mergeBadReports(_ content: String, _ message: String) throws {
+            let dir = cli.tempDir()
+            try FileManager.default.createDirectory(atPath: dir + "/d", withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let path = content == "DIR" ? dir + "/d" : dir + "/r.json"
+            if content != "DIR" { try Data(content.utf8).write(to: URL(fileURLWithPath: path)) }
+            let r = try cli.cim(["merge", path, "--out", dir + "/out"])
+            #expect(r.status != 0 && r.stderr.hasPrefix("error: \(path): \(message)") && r.stderr.split(separator: "\n").count == 1,
+                    "stderr: \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
         }
 
         @Test("bad evaluate flags and inputs: one error line, non-zero exit, no output", arguments: [
