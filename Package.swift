@@ -6,7 +6,7 @@ import PackageDescription
 let products: [Product] = [
     .executable(name: "cim", targets: ["cim"]),
     .library(name: "CIMKit", targets: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5", "CIMMap", "CIMChipImage", "CIMEvaluate",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMHDF5", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX",
     ]),
 ]
 
@@ -29,13 +29,15 @@ let libraries: [Target] = [
     .target(name: "CIMHDF5", dependencies: ["CIMCore", "CHDF5"], exclude: ["README.md"]),
     .target(name: "CIMMap", dependencies: ["CIMCore", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain"], exclude: ["README.md"]),
     .target(name: "CIMEvaluate", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMMap", "CIMTrain"], exclude: ["README.md"]),
+    .target(name: "CIMONNX", dependencies: ["CIMCore", "CIMNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["README.md"]),
     .target(name: "CIMChipImage", dependencies: ["CIMCore", "CIMNetwork", "CIMCrossbar", "CIMMap", "CIMHDF5"], exclude: ["README.md"]),
 ]
 
 // MARK: - Executables
 let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate",
+        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
     .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate"],
@@ -54,6 +56,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMEvaluateTests", dependencies: ["CIMEvaluate", "CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMChipImageTests", dependencies: ["CIMChipImage", "CIMMap", "CIMHDF5", "CHDF5", "CIMCore", "CIMCrossbar", "CIMNetwork"]),
+    .testTarget(name: "CIMONNXTests", dependencies: ["CIMONNX", "CIMNetwork", "CIMCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .testTarget(name: "CLITests", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain", "CIMMap", "CIMChipImage", "CIMHDF5", "CHDF5"]),
 ]
 
@@ -63,6 +66,7 @@ let package = Package(
     products: products,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: shims + libraries + executables + tests,
     swiftLanguageModes: [.v6]

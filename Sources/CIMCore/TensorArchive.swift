@@ -109,7 +109,14 @@ public struct TensorArchive: Sendable {
                 throw fail("tensor \(name): bad entry (need dtype F32/U64/U32/U8, shape, data_offsets)")
             }
             let size = dtype == .f32 || dtype == .u32 ? 4 : (dtype == .u64 ? 8 : 1)
-            guard off[0] >= 0, off[1] <= payload, off[1] - off[0] == size * shape.reduce(1, *) else {
+            // The byte count of the shape, overflow-checked (a crafted shape must not trap).
+            var byteCount = size
+            for d in shape {
+                let (p, overflow) = byteCount.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw fail("tensor \(name): shape \(shape) is too large") }
+                byteCount = p
+            }
+            guard off[0] >= 0, off[0] <= off[1], off[1] <= payload, off[1] - off[0] == byteCount else {
                 throw fail("tensor \(name) has data_offsets \(off) inconsistent with shape \(shape) or outside the \(payload)-byte payload")
             }
             spans.append((name, off[0], off[1]))

@@ -1,0 +1,139 @@
+import CIMCore
+import CIMNetwork
+
+extension ONNXImporter {
+    /// Appends a weighted layer, folding a pending input normalisation into it.
+    mutating func emit(_ node: ONNXNode, _ spec: LayerSpec, weights w: [Float], bias b: [Float]) throws(CIMError) {
+        var w = w, b = b
+        if let affine = inputAffine {
+            guard specs.allSatisfy({ $0 == .flatten }) else { throw fail(node, "input normalisation must come right before the first layer") }
+            let outs = b.count, ins = w.count / max(outs, 1)
+            for o in 0..<outs {
+                var shift = Double(b[o])
+                for i in 0..<ins {
+                    let c = i % inputChannels
+                    shift += Double(w[o * ins + i]) * affine.shift[c]
+                    w[o * ins + i] = Float(Double(w[o * ins + i]) * affine.scale[c])
+                }
+                b[o] = Float(shift)
+            }
+            inputAffine = nil
+            notes.append("input normalisation folded into layer \(specs.count) (\(node.label))")
+        }
+        guard w.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { throw fail(node, "weights or biases are not finite") }
+        specs.append(spec)
+        weights.append(w)
+        biases.append(b)
+    }
+
+    /// A bias of `count` values from an optional constant (scalar, `[count]`, `[1, count]`).
+    func biasVector(_ node: ONNXNode, _ t: ONNXTensor?, count: Int) throws(CIMError) -> [Float] {
+        guard let t else { return [Float](repeating: 0, count: count) }
+        return try channelVector(node, t, channels: count, what: "bias")
+    }
+
+    /// A per-channel vector from a constant that broadcasts over `[N, C, …]`: a scalar, `[C]`,
+    /// `[1, C]`, `[C, 1, 1]` or `[1, C, 1, 1]` (and the same with one element for all).
+    func channelVector(_ node: ONNXNode, _ t: ONNXTensor, channels: Int, what: String) throws(CIMError) -> [Float] {
+        let squeezed = t.shape.filter { $0 != 1 }
+        let v = t.floats
+        if v.count == 1 { return [Float](repeating: v[0], count: channels) }
+        let trailingOnes = t.shape.reversed().prefix { $0 == 1 }.count
+        guard squeezed == [channels], v.count == channels,
+              t.shape.count <= 1 || (t.shape.first == channels && t.shape.count - 1 == trailingOnes)
+                || (t.shape.first == 1 && t.shape.dropFirst().first == channels) else {
+            throw fail(node, "\(what) of shape \(t.shape) does not broadcast per channel over \(channels) channels")
+        }
+        return v
+    }
+
+    /// BatchNormalization folded into the conv or dense layer whose output it normalises.
+    mutating func batchNorm(_ node: ONNXNode) throws(CIMError) {
+        let a = try activation(node, 0)
+        guard try int(node, "training_mode", 0) == 0 else { throw fail(node, "training_mode = 1 (export the model in eval mode)") }
+        guard node.outputs.dropFirst().allSatisfy({ $0.isEmpty || !isUsed($0) }) else { throw fail(node, "its running-statistics outputs are used") }
+        guard headIsLayerOutput, let k = weights.indices.last else {
+            throw fail(node, "does not follow a conv or dense layer; a BatchNorm kept as a digital per-channel affine is not supported yet")
+        }
+        let channels = biases[k].count
+        var p: [[Float]] = []
+        for i in 1...4 {
+            guard let t = try constant(node, i) else { return }
+            guard t.count == channels else { throw fail(node, "input \(i + 1) has \(t.count) values for \(channels) channels") }
+            p.append(t.floats)
+        }
+        let eps = Double(try float(node, "epsilon", 1e-5))
+        let ins = weights[k].count / channels
+        for o in 0..<channels {
+            let variance = Double(p[3][o]) + eps
+            guard variance > 0 else { throw fail(node, "running variance + ε of channel \(o) is \(variance), not > 0") }
+            let s = Double(p[0][o]) / variance.squareRoot()
+            for i in 0..<ins { weights[k][o * ins + i] = Float(Double(weights[k][o * ins + i]) * s) }
+            biases[k][o] = Float(s * (Double(biases[k][o]) - Double(p[2][o])) + Double(p[1][o]))
+        }
+        guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
+        notes.append("\(node.label) folded into layer \(specs.lastIndex(where: \.hasWeights) ?? 0)")
+        try produce(node, shape: a.shape)
+        headIsLayerOutput = true
+    }
+
+    /// Add/Sub/Mul/Div of the running tensor and a constant: into the last layer's bias (and
+    /// weights), or, before the first layer, into the input normalisation.
+    mutating func elementwise(_ node: ONNXNode) throws(CIMError) {
+        guard node.inputs.count == 2 else { throw fail(node, "needs two inputs") }
+        let first = values[node.inputs[0]], second = values[node.inputs[1]]
+        if case .activation? = first, case .activation? = second {
+            throw fail(node, "of two computed tensors: residual connections are not supported yet")
+        }
+        let actIndex: Int
+        if case .activation? = first { actIndex = 0 } else if case .activation? = second { actIndex = 1 } else {
+            throw fail(node, "of two constants or shapes is not supported")
+        }
+        let a = try activation(node, actIndex)
+        guard let t = try constant(node, 1 - actIndex) else { return }
+        guard actIndex == 0 || node.opType == "Add" || node.opType == "Mul" else {
+            throw fail(node, "a constant \(node.opType == "Sub" ? "minus" : "divided by") the tensor is not supported")
+        }
+        let channels = a.shape[0]
+        guard a.flattenedFrom == nil else { throw fail(node, "on a flattened feature map is not supported") }
+        let v = try channelVector(node, t, channels: channels, what: "constant").map(Double.init)
+        // x ↦ scale·x + shift per channel
+        var scale = [Double](repeating: 1, count: channels), shift = [Double](repeating: 0, count: channels)
+        for c in 0..<channels {
+            switch node.opType {
+            case "Add": shift[c] = v[c]
+            case "Sub": shift[c] = -v[c]
+            case "Mul": scale[c] = v[c]
+            default:
+                guard v[c] != 0 else { throw fail(node, "division by zero in channel \(c)") }
+                scale[c] = 1 / v[c]
+            }
+        }
+        if headIsLayerOutput, let k = weights.indices.last {
+            let ins = weights[k].count / channels
+            for o in 0..<channels {
+                if scale[o] != 1 { for i in 0..<ins { weights[k][o * ins + i] = Float(Double(weights[k][o * ins + i]) * scale[o]) } }
+                biases[k][o] = Float(Double(biases[k][o]) * scale[o] + shift[o])
+            }
+            guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
+            try produce(node, shape: a.shape)
+            headIsLayerOutput = true
+            return
+        }
+        guard !specs.contains(where: \.hasWeights), a.shape.count == 3 || specs.last == .flatten else {
+            throw fail(node, "a constant \(node.opType) that is neither a bias nor input normalisation is not supported yet")
+        }
+        guard channels == inputChannels || a.shape.count == 1 && v.allSatisfy({ $0 == v[0] }) else {
+            throw fail(node, "input normalisation must be per input channel")
+        }
+        let n = inputChannels
+        var affine = inputAffine ?? (scale: [Double](repeating: 1, count: n), shift: [Double](repeating: 0, count: n))
+        for c in 0..<n {
+            let k = channels == n ? c : 0
+            affine.scale[c] *= scale[k]
+            affine.shift[c] = affine.shift[c] * scale[k] + shift[k]
+        }
+        inputAffine = affine
+        try produce(node, shape: a.shape, flattenedFrom: a.flattenedFrom)
+    }
+}

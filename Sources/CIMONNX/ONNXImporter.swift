@@ -1,0 +1,193 @@
+import CIMCore
+import CIMNetwork
+
+/// Turns an ``ONNXModel`` into CIMKit's network: today a chain of layers (one running tensor,
+/// no branches), which covers MLPs and LeNet/VGG-style CNNs with valid convolutions.
+///
+/// What the import folds, exactly (in Float64, rounded once to float32):
+/// - BatchNormalization after a conv or dense layer: `W' = s·W`, `b' = s·(b − μ) + β` with
+///   `s = γ / √(var + ε)` per output channel.
+/// - A constant Add, Sub, Mul or Div right after a conv or dense layer: into its bias (and,
+///   for Mul/Div, its weights).
+/// - Input normalisation (Sub/Add/Mul/Div by scalar or per-channel constants before the first
+///   layer): `x' = a·x + b` per channel, folded into the first weighted layer as
+///   `W'[o, i] = W[o, i]·a[c(i)]`, `b'[o] = b[o] + Σᵢ W[o, i]·b[c(i)]` (exact for valid
+///   convolutions and dense layers, which have no zero padding).
+/// - Flatten of a `C×H×W` map: ONNX orders features `(c, h, w)`, CIMKit `(h, w, c)`; the next
+///   dense layer's columns are permuted to match.
+/// - The `Shape → Gather → Unsqueeze → Concat → Reshape` chains exporters emit for
+///   `x.view(x.size(0), -1)`, Identity, Dropout and Cast to float32 (no-ops at inference).
+/// - Softmax/LogSoftmax as the last operation: recorded in ``ImportedModel/outputTransform``.
+///
+/// Anything else (another operator or domain, padding, strides, dilation, groups, residual
+/// connections, a BatchNorm with no layer before it, pooling other than non-overlapping max
+/// pooling) is one ``CIMError`` naming the node, its operator and the reason.
+public struct ONNXImporter {
+    let model: ONNXModel
+    let path: String
+    var values: [String: Value] = [:]
+    var specs: [LayerSpec] = []
+    var weights: [[Float]] = []
+    var biases: [[Float]] = []
+    var head = 0
+    var nextID = 1
+    /// The last layer's output is the head with nothing applied after it (BN and bias fold).
+    var headIsLayerOutput = false
+    var inputAffine: (scale: [Double], shift: [Double])?
+    var inputChannels = 1
+    var outputTransform = ImportedModel.OutputTransform.none
+    var transformNode: String?
+    var notes: [String] = []
+
+    /// Imports `model`; `name` becomes the architecture's name, `path` names the file in errors.
+    public static func importModel(_ model: ONNXModel, name: String, path: String) throws(CIMError) -> ImportedModel {
+        var importer = ONNXImporter(model: model, path: path)
+        return try importer.run(name: name)
+    }
+
+    init(model: ONNXModel, path: String) {
+        self.model = model
+        self.path = path
+    }
+
+    /// A value flowing through the graph: the running activation, a constant, or a short
+    /// integer vector that may hold the symbolic batch size (from `Shape`).
+    enum Value {
+        case activation(Activation)
+        case constant(ONNXTensor)
+        case symbolic([SymbolicInt], scalar: Bool)
+    }
+
+    /// The running tensor: its per-sample shape in ONNX order (`[C, H, W]` or `[F]`), which
+    /// activation it is (only the newest may be used), and, after flattening a `C×H×W` map,
+    /// that map's shape (CIMKit's feature order differs from ONNX's then).
+    struct Activation {
+        var shape: [Int]
+        var id: Int
+        var flattenedFrom: [Int]?
+    }
+
+    enum SymbolicInt: Equatable {
+        case batch
+        case value(Int)
+    }
+
+    func fail(_ node: ONNXNode, _ reason: String) -> CIMError {
+        .format(path: path, reason: "\(node.label): \(reason)")
+    }
+
+    mutating func run(name: String) throws(CIMError) -> ImportedModel {
+        let g = model.graph
+        guard g.inputs.count == 1, let input = g.inputs.first else {
+            throw .format(path: path, reason: "the graph has \(g.inputs.count) inputs; CIMKit imports models with one image input")
+        }
+        guard input.elementType == 1 else {
+            throw .format(path: path, reason: "input '\(input.name)' is \(ONNXFile.typeName(Int32(clamping: input.elementType))), not float32")
+        }
+        guard let dims = input.shape, dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3] else {
+            throw .format(path: path, reason: "input '\(input.name)' has shape \(input.shape.map { "\($0.map { $0.map(String.init) ?? "?" })" } ?? "unknown"); "
+                + "CIMKit imports image inputs N×C×H×W with fixed C, H and W")
+        }
+        let limit = ONNXLimits().maxDimension
+        guard [c, h, w].allSatisfy({ (1...limit).contains($0) }) else {
+            throw .format(path: path, reason: "input '\(input.name)': C×H×W = \(c)×\(h)×\(w) is out of range (1…\(limit) each)")
+        }
+        inputChannels = c
+        values[input.name] = .activation(Activation(shape: [c, h, w], id: 0, flattenedFrom: nil))
+        for (name, t) in g.initializers { values[name] = .constant(t) }
+        for node in g.nodes {
+            guard transformNode == nil else {
+                throw fail(node, "follows the output \(transformNode!); a softmax must be the last operation")
+            }
+            guard node.domain.isEmpty else { throw fail(node, "operators of domain '\(node.domain)' are not supported") }
+            try apply(node)
+        }
+        guard g.outputs.count == 1, let out = g.outputs.first, case .activation(let a)? = values[out.name] else {
+            throw .format(path: path, reason: "the graph must have one output computed from the input (it has \(g.outputs.count))")
+        }
+        guard a.id == head, a.shape.count == 1, a.shape[0] >= 2, a.flattenedFrom == nil else {
+            throw .format(path: path, reason: "output '\(out.name)' has per-sample shape \(a.shape); CIMKit needs a vector of ≥ 2 logits")
+        }
+        guard !specs.isEmpty, specs.contains(where: \.hasWeights) else {
+            throw .format(path: path, reason: "the graph has no conv or dense layer")
+        }
+        if inputAffine != nil { throw .format(path: path, reason: "input normalisation is never followed by a weighted layer") }
+        var parameters: [Float] = []
+        for k in weights.indices { parameters += weights[k] + biases[k] }
+        let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs)
+        try architecture.validate()
+        return ImportedModel(architecture: architecture, parameters: parameters, outputTransform: outputTransform, notes: notes)
+    }
+
+    // MARK: - Values
+
+    /// The running activation at input `k` of `node` (it must be the newest one).
+    func activation(_ node: ONNXNode, _ k: Int) throws(CIMError) -> Activation {
+        guard k < node.inputs.count, case .activation(let a)? = values[node.inputs[k]] else {
+            throw fail(node, "input \(k + 1) '\(k < node.inputs.count ? node.inputs[k] : "")' is not the network's running tensor")
+        }
+        guard a.id == head else {
+            throw fail(node, "uses '\(node.inputs[k])' after a later value was computed from it: branches and residual connections are not supported yet")
+        }
+        return a
+    }
+
+    func constant(_ node: ONNXNode, _ k: Int, required: Bool = true) throws(CIMError) -> ONNXTensor? {
+        guard k < node.inputs.count, !node.inputs[k].isEmpty else {
+            if required { throw fail(node, "input \(k + 1) is missing") }
+            return nil
+        }
+        guard let v = values[node.inputs[k]] else { throw fail(node, "input '\(node.inputs[k])' is not defined before the node") }
+        guard case .constant(let t) = v else { throw fail(node, "input '\(node.inputs[k])' must be a constant (an initializer)") }
+        return t
+    }
+
+    /// A new running activation as the node's first output.
+    mutating func produce(_ node: ONNXNode, shape: [Int], flattenedFrom: [Int]? = nil) throws(CIMError) {
+        guard let out = node.outputs.first, !out.isEmpty else { throw fail(node, "has no output") }
+        head = nextID
+        nextID += 1
+        values[out] = .activation(Activation(shape: shape, id: head, flattenedFrom: flattenedFrom))
+    }
+
+    /// The node's first output names the same value as its input `k` (a no-op).
+    mutating func alias(_ node: ONNXNode, _ k: Int = 0) throws(CIMError) {
+        guard k < node.inputs.count, let v = values[node.inputs[k]] else { throw fail(node, "input \(k + 1) is not defined before the node") }
+        guard let out = node.outputs.first else { throw fail(node, "has no output") }
+        values[out] = v
+    }
+
+    // MARK: - Attributes
+
+    func int(_ node: ONNXNode, _ name: String, _ fallback: Int) throws(CIMError) -> Int {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .int(let v)?: return v
+        default: throw fail(node, "attribute '\(name)' must be an integer")
+        }
+    }
+
+    func ints(_ node: ONNXNode, _ name: String) throws(CIMError) -> [Int]? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .ints(let v)?: return v
+        default: throw fail(node, "attribute '\(name)' must be a list of integers")
+        }
+    }
+
+    func float(_ node: ONNXNode, _ name: String, _ fallback: Float) throws(CIMError) -> Float {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .float(let v)?: return v
+        default: throw fail(node, "attribute '\(name)' must be a float")
+        }
+    }
+
+    func string(_ node: ONNXNode, _ name: String, _ fallback: String) throws(CIMError) -> String {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .string(let v)?: return v
+        default: throw fail(node, "attribute '\(name)' must be a string")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import CIMCore
+import CIMMap
+import CIMNetwork
+import CIMONNX
+import CIMTrain
+import Foundation
+
+/// `cim import`: an ONNX model → CIMKit's weights file.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import an ONNX model (PyTorch's exporters, opsets 13–21) as a CIMKit model.safetensors.",
+        discussion: """
+            Writes DIR/model.safetensors (schemas/weights-v1.md) with the ONNX file's name, SHA-256, producer,
+            opset and what the import folded in its metadata. BatchNorm, bias adds and input normalisation are
+            folded into the conv and dense layers; a softmax at the output is dropped (the predicted class is
+            the same). Today CIMKit imports chains: valid stride-1 convolutions, dense layers, ReLU/tanh/sigmoid,
+            non-overlapping max pooling and flattening; anything else is one error naming the node.
+            `cim export` also takes an .onnx file directly.
+            Example: cim import model.onnx --out runs/imported
+            """)
+
+    @Argument(help: "The ONNX model (.onnx, weights inside the file).")
+    var model: String
+
+    @Option(help: "Output directory (created if needed).")
+    var out: String
+
+    @Flag(help: "Replace an existing DIR/model.safetensors.")
+    var overwrite = false
+
+    func run() throws {
+        let target = out + "/model.safetensors"
+        if !overwrite, FileManager.default.fileExists(atPath: target) {
+            throw CIMError.io(path: target, reason: "already exists (use --overwrite or another --out)")
+        }
+        let (imported, metadata) = try Self.load(model)
+        let network = try imported.network()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CIMError.io(path: out, reason: "is a file, not a directory")
+        }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw CIMError.io(path: out, reason: "cannot create the output directory")
+        }
+        try WeightsFile.write(network, metadata: metadata, to: target)
+        let a = imported.architecture
+        print("imported \(model): \(a.layers.map(\.description).joined(separator: ", "))")
+        print("input \(a.inputShape[0])×\(a.inputShape[1])×\(a.inputShape[2]) (H×W×C), \(a.parameterCount) parameters, \(a.weightCount) weights")
+        for note in imported.notes { print("  " + note) }
+        print("wrote \(target)")
+    }
+
+    /// Reads and imports an ONNX file; the metadata records where it came from.
+    static func load(_ path: String) throws(CIMError) -> (ImportedModel, [String: String]) {
+        let onnx = try ONNXFile.read(path: path)
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let imported = try ONNXImporter.importModel(onnx, name: name, path: path)
+        let sha = FileManager.default.contents(atPath: path).map { SHA256.hex(of: $0) } ?? ""
+        var metadata = ["source": "onnx", "onnx_file": (path as NSString).lastPathComponent,
+                        "onnx_sha256": sha, "onnx_opset": String(onnx.opset), "onnx_ir_version": String(onnx.irVersion),
+                        "onnx_output_transform": imported.outputTransform.rawValue]
+        if !onnx.producer.isEmpty { metadata["onnx_producer"] = onnx.producer }
+        if !imported.notes.isEmpty { metadata["onnx_import_notes"] = imported.notes.joined(separator: "; ") }
+        return (imported, metadata)
+    }
+
+    /// A trained model from `model.safetensors` or, for `.onnx`, by importing it.
+    static func trainedModel(_ path: String) throws(CIMError) -> TrainedModel {
+        guard path.lowercased().hasSuffix(".onnx") else { return try TrainedModel.load(path: path) }
+        let (imported, metadata) = try load(path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let meta = (try? encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return TrainedModel(network: try imported.network(), provenance: ["weights_metadata": meta])
+    }
+}

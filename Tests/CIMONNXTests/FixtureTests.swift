@@ -1,0 +1,68 @@
+import CIMCore
+import CIMNetwork
+import CIMONNX
+import Foundation
+import Testing
+
+/// CIMKit's digital logits against onnxruntime's, stored with the fixtures (8 inputs each).
+@Suite("ONNX fixtures from both PyTorch exporters")
+struct FixtureTests {
+    /// Logits of `model` on the fixture's stored inputs, and onnxruntime's stored logits.
+    static func compare(_ file: String) throws -> (ours: [Float], theirs: [Float], classes: Int) {
+        let path = Fixtures.path(file + ".onnx")
+        let imported = try ONNXImporter.importModel(try ONNXFile.read(path: path), name: file, path: path)
+        var net = try imported.network()
+        let ref = try TensorArchive.read(path: Fixtures.path(file + ".ref.safetensors"))
+        let shape = try #require(ref.entries["input"]?.shape)
+        let input = try ref.floats("input", path: file)
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        var nhwc = [Float](repeating: 0, count: input.count)
+        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+            nhwc[((b * h + y) * w + x) * c + ch] = input[((b * c + ch) * h + y) * w + x]
+        } } } }
+        try BLAS.load()
+        let logits = net.forward(Tensor(shape: [n, h, w, c], data: nhwc), training: false)
+        let classes = logits.shape[1]
+        let theirs = try ref.floats("logits", path: file)
+        return (imported.outputTransform.apply(logits.data, classes: classes), theirs, classes)
+    }
+
+    @Test("imported networks give onnxruntime's logits (max relative error ≤ 1e-4) and the same argmax on every input",
+          arguments: ["mlp.torchscript", "mlp.dynamo", "lenet.torchscript", "lenet.dynamo", "lenet.torchscript_keepbn"])
+    func logitsMatch(_ file: String) throws {
+        guard FileManager.default.fileExists(atPath: Fixtures.path(file + ".onnx")) else {
+            Issue.record("fixture \(file).onnx is missing")
+            return
+        }
+        let (ours, theirs, classes) = try Self.compare(file)
+        #expect(ours.count == theirs.count)
+        var worst: Float = 0
+        for (a, b) in zip(ours, theirs) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
+        #expect(worst <= 1e-4, "max relative error \(worst)")
+        for r in 0..<(theirs.count / classes) {
+            let row = r * classes..<(r + 1) * classes
+            let argmax = { (v: ArraySlice<Float>) in v.indices.max { v[$0] < v[$1] }! }
+            #expect(argmax(ours[row]) == argmax(theirs[row]), "row \(r)")
+        }
+    }
+
+    @Test("graphs beyond a chain of valid convolutions are refused with one line naming the node, its operator and the reason",
+          arguments: [("resnet.torchscript", "Conv"), ("resnet.dynamo", "Conv"), ("vgg_bn.torchscript", "Conv"),
+                      ("vgg_bn.dynamo", "Conv"), ("depthwise.torchscript", "Conv"), ("depthwise.dynamo", "Conv"),
+                      ("asym_pad.torchscript", "Conv"), ("asym_pad.dynamo", "Conv"), ("normalized.torchscript", "Conv"),
+                      ("normalized.dynamo", "Conv"), ("resnet.torchscript_keepbn", "Conv")])
+    func refusedWithReason(_ file: String, _ op: String) throws {
+        let path = Fixtures.path(file + ".onnx")
+        guard FileManager.default.fileExists(atPath: path) else {
+            Issue.record("fixture \(file).onnx is missing")
+            return
+        }
+        do {
+            _ = try ONNXImporter.importModel(try ONNXFile.read(path: path), name: file, path: path)
+            Issue.record("\(file) imported, but it needs operators CIMKit does not have yet")
+        } catch {
+            let message = error.description
+            #expect(message.hasPrefix(path + ": node '") && message.contains("(\(op))") && !message.contains("\n"), "\(message)")
+        }
+    }
+}

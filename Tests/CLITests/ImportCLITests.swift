@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `cim import` and `cim export MODEL.onnx` end to end, on the committed ONNX fixtures.
+extension CLITests {
+    @Suite("import", .serialized)
+    struct ImportCLI {
+        let cli = CLITests()
+        static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/onnx").path
+
+        @Test("cim import writes model.safetensors with the ONNX provenance; export takes the .onnx directly; evaluate runs it")
+        func importExportEvaluate() throws {
+            let dir = cli.tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let onnx = Self.fixtures + "/lenet.torchscript_keepbn.onnx"
+            let r = try cli.cim(["import", onnx, "--out", dir + "/imported"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(r.stdout.contains("conv 1→6 5×5, relu, maxpool 2, conv 6→16 5×5, relu, maxpool 2, flatten, fc 256→120, tanh, fc 120→10"),
+                    "stdout: \(r.stdout)")
+            #expect(r.stdout.contains("folded into layer 0") && r.stdout.contains("input normalisation folded"), "stdout: \(r.stdout)")
+            let weights = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/imported/model.safetensors")), as: UTF8.self)
+            #expect(weights.contains("\"onnx_file\":\"lenet.torchscript_keepbn.onnx\"") && weights.contains("\"onnx_output_transform\":\"log-softmax\""))
+            let again = try cli.cim(["import", onnx, "--out", dir + "/imported"])
+            #expect(again.status != 0 && again.stderr.contains("already exists"), "stderr: \(again.stderr)")
+            for model in [dir + "/imported/model.safetensors", onnx] {
+                let e = try cli.cim(["export", model, "--chip", "wu2023-inference", "--out", dir + "/a.h5", "--calibration", "16",
+                                     "--monte-carlo", "0", "--overwrite"])
+                #expect(e.status == 0, "stderr: \(e.stderr)")
+            }
+            let ev = try cli.cim(["evaluate", dir + "/a.h5", "--trials", "2", "--test-limit", "100", "--out", dir + "/ev", "--quiet"])
+            #expect(ev.status == 0, "stderr: \(ev.stderr)")
+        }
+
+        @Test("bad ONNX input: one error line, non-zero exit, nothing written", arguments: [
+            "truncated", "unsupported", "not onnx", "missing",
+        ])
+        func badInput(_ kind: String) throws {
+            let dir = cli.tempDir()
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let path = dir + "/m.onnx"
+            let original = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/lenet.dynamo.onnx"))
+            switch kind {
+            case "truncated": try original.prefix(original.count / 2).write(to: URL(fileURLWithPath: path))
+            case "unsupported": try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/resnet.dynamo.onnx")).write(to: URL(fileURLWithPath: path))
+            case "not onnx": try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+            default: break
+            }
+            for args in [["import", path, "--out", dir + "/out"], ["export", path, "--chip", "ideal", "--out", dir + "/out/a.h5"]] {
+                let r = try cli.cim(args)
+                #expect(r.status != 0 && r.stderr.hasPrefix("error: \(path)") && r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+            }
+        }
+    }
+}
