@@ -38,7 +38,7 @@ public struct HardwareCost: Codable, Sendable, Equatable {
         var layers: [Layer] = []
         for (i, layer) in image.architecture.layers.enumerated() {
             switch layer {
-            case .conv2d, .dense:
+            case .conv2d, .dense, .convolution:
                 if let l = image.layers.first(where: { $0.index == i }) {
                     let out = i + 1 < shapes.count ? shapes[i + 1] : [1]
                     let vectors = out.count == 3 ? out[0] * out[1] : 1
@@ -48,8 +48,9 @@ public struct HardwareCost: Codable, Sendable, Equatable {
                 }
                 nonNegative = false
             case .relu, .sigmoid: nonNegative = true
-            case .tanh: nonNegative = false
-            case .maxPool, .flatten: break
+            case .tanh, .leakyRelu: nonNegative = false
+            case let .clip(lo, _): nonNegative = lo >= 0
+            case .maxPool, .flatten, .avgPool, .globalAvgPool: break
             }
         }
         tiles = image.tiles.count

@@ -25,6 +25,10 @@ public struct Mapper {
                     creator: String) throws(CIMError) -> ChipImage {
         let spec = config.spec
         let arch = model.network.architecture
+        if let k = arch.layers.firstIndex(where: { !$0.isChipImageV1 }) {
+            throw .invalidConfig(field: "model", reason: "layer \(k) (\(arch.layers[k])) cannot be exported yet: chip image v1 has valid stride-1 "
+                + "convolutions, dense layers, max pooling, ReLU/tanh/sigmoid and flatten (v2 with the layer graph is planned)")
+        }
         let weighted = arch.layers.indices.filter { arch.layers[$0].matrixShape != nil }
         guard !weighted.isEmpty else { throw .invalidConfig(field: "model", reason: "\(arch.name) has no weighted layers") }
         let from: MappingConfig.WeightSource = model.source == nil ? .digital : config.weightsFrom

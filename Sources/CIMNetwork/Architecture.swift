@@ -14,6 +14,15 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     case tanh
     case sigmoid
     case flatten
+    /// A convolution with stride, padding, dilation or groups (``ConvolutionSpec``).
+    case convolution(spec: ConvolutionSpec)
+    /// Average pooling (``PoolSpec``), and global average pooling to `[1, 1, C]`.
+    case avgPool(spec: PoolSpec)
+    case globalAvgPool
+    /// `x` for x ≥ 0, `slope·x` below.
+    case leakyRelu(slope: Float)
+    /// Clipping to `[min, max]` (ReLU6 = clip(0, 6)).
+    case clip(min: Float, max: Float)
 
     public var description: String {
         switch self {
@@ -24,6 +33,11 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         case .tanh: return "tanh"
         case .sigmoid: return "sigmoid"
         case .flatten: return "flatten"
+        case let .convolution(c): return c.description
+        case let .avgPool(p): return p.description
+        case .globalAvgPool: return "global avgpool"
+        case let .leakyRelu(slope): return "leaky relu \(slope)"
+        case let .clip(lo, hi): return "clip [\(lo), \(hi)]"
         }
     }
 
@@ -32,7 +46,17 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .conv2d(i, o, k): return o * k * k * i + o
         case let .dense(i, o): return o * i + o
-        default: return 0
+        case let .convolution(c): return c.outChannels * c.fanIn + c.outChannels
+        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: return 0
+        }
+    }
+
+    /// Whether the chip image format v1 can describe the layer (the layers CIMKit had before
+    /// the general convolution and pooling; `schemas/chip-image-v1.md`).
+    public var isChipImageV1: Bool {
+        switch self {
+        case .conv2d, .dense, .maxPool, .relu, .tanh, .sigmoid, .flatten: return true
+        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip: return false
         }
     }
 
@@ -86,8 +110,26 @@ public struct Architecture: Codable, Equatable, Sendable {
                 shape = [shape[0] / s, shape[1] / s, shape[2]]
             case .flatten:
                 shape = [shape.reduce(1, *)]
-            case .relu, .tanh, .sigmoid:
+            case .relu, .tanh, .sigmoid, .leakyRelu, .clip:
                 break
+            case let .convolution(c):
+                try c.validate(at: at)
+                guard shape.count == 3, shape[2] == c.inChannels else {
+                    throw CIMError.invalidConfig(field: at, reason: "expects [H, W, \(c.inChannels)] input, got \(shape)")
+                }
+                guard let (oh, ow) = c.outputSize(height: shape[0], width: shape[1]) else {
+                    throw CIMError.invalidConfig(field: at, reason: "kernel does not fit input \(shape)")
+                }
+                shape = [oh, ow, c.outChannels]
+            case let .avgPool(p):
+                try p.validate(at: at)
+                guard shape.count == 3, let (oh, ow) = p.outputSize(height: shape[0], width: shape[1]) else {
+                    throw CIMError.invalidConfig(field: at, reason: "cannot pool \(shape)")
+                }
+                shape = [oh, ow, shape[2]]
+            case .globalAvgPool:
+                guard shape.count == 3 else { throw CIMError.invalidConfig(field: at, reason: "expects [H, W, C] input, got \(shape)") }
+                shape = [1, 1, shape[2]]
             }
             all.append(shape)
         }
@@ -111,7 +153,8 @@ public struct Architecture: Codable, Equatable, Sendable {
             switch l {
             case let .conv2d(i, o, k): return acc + o * k * k * i
             case let .dense(i, o): return acc + o * i
-            default: return acc
+            case let .convolution(c): return acc + c.outChannels * c.fanIn
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: return acc
             }
         }
     }

@@ -43,6 +43,11 @@ extension LayerSpec {
         case .tanh: return Activation(kind: .tanh)
         case .sigmoid: return Activation(kind: .sigmoid)
         case .flatten: return Flatten()
+        case let .convolution(c): return Convolution(spec: c)
+        case let .avgPool(p): return AvgPool2D(spec: p)
+        case .globalAvgPool: return AvgPool2D(spec: nil)
+        case let .leakyRelu(slope): return ParametricActivation(kind: .leakyRelu(slope: slope))
+        case let .clip(lo, hi): return ParametricActivation(kind: .clip(min: lo, max: hi))
         }
     }
 }

@@ -5,7 +5,8 @@ extension LayerSpec {
         switch self {
         case let .conv2d(c, o, k): return (k * k * c, o)
         case let .dense(i, o): return (i, o)
-        default: return nil
+        case let .convolution(c): return (c.fanIn, c.outChannels)
+        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: return nil
         }
     }
 }

@@ -31,7 +31,8 @@ public struct Network: Sendable {
             switch spec {
             case let .conv2d(i, _, k): fanIn = i * k * k
             case let .dense(i, _): fanIn = i
-            default: continue
+            case let .convolution(c): fanIn = c.fanIn
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: continue
             }
             let bound = 1 / Float(fanIn).squareRoot()
             for _ in 0..<spec.parameterCount { params.append(rng.uniform(-bound, bound)) }

@@ -39,8 +39,16 @@ extension ONNXImporter {
             notes.append("\(node.label) applied at the output is kept out of the network (it does not change the predicted class)")
         case "Constant": try constantNode(node)
         case "Shape", "Gather", "Unsqueeze", "Concat", "Squeeze": try shapeOp(node)
-        case "AveragePool", "GlobalAveragePool", "LeakyRelu", "Clip", "Pad":
-            throw fail(node, "not supported yet (CIMKit's layer graph with this operator is planned)")
+        case "LeakyRelu":
+            let a = try activation(node, 0)
+            specs.append(.leakyRelu(slope: try float(node, "alpha", 0.01)))
+            try produce(node, shape: a.shape, flattenedFrom: a.flattenedFrom)
+            try leaveLayerOutput(node)
+        case "Clip": try clip(node)
+        case "AveragePool": try averagePool(node)
+        case "GlobalAveragePool", "ReduceMean": try globalAveragePool(node)
+        case "Pad":
+            throw fail(node, "a separate Pad is not supported yet (export with the padding inside the Conv, e.g. dynamo=True)")
         default:
             throw fail(node, "operator not supported")
         }
@@ -72,35 +80,45 @@ extension ONNXImporter {
         guard let w = try constant(node, 1) else { return }
         let b = try constant(node, 2, required: false)
         guard a.shape.count == 3 else { throw fail(node, "input has per-sample shape \(a.shape), expected C×H×W") }
-        guard w.shape.count == 4, w.ints == nil else { throw fail(node, "weight shape \(w.shape) is not [OC, C, KH, KW] float32") }
-        let (oc, ic, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
-        let group = try int(node, "group", 1)
-        guard group == 1 else { throw fail(node, "group \(group): grouped and depthwise convolutions are not supported yet") }
-        guard ic == a.shape[0], oc >= 1 else { throw fail(node, "weight \(w.shape) does not fit input channels \(a.shape[0])") }
-        guard kh == kw, kh >= 1 else { throw fail(node, "kernel \(kh)×\(kw): only square kernels are supported yet") }
+        guard w.shape.count == 4, w.ints == nil else { throw fail(node, "weight shape \(w.shape) is not [OC, C/groups, KH, KW] float32") }
+        let (oc, icg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let groups = try int(node, "group", 1)
+        guard groups >= 1, icg * groups == a.shape[0], oc >= 1, oc % groups == 0 else {
+            throw fail(node, "weight \(w.shape) with group \(groups) does not fit \(a.shape[0]) input channels")
+        }
         if let k = try ints(node, "kernel_shape"), k != [kh, kw] { throw fail(node, "kernel_shape \(k) disagrees with the weight \(w.shape)") }
-        if let s = try ints(node, "strides"), s.contains(where: { $0 != 1 }) { throw fail(node, "strides \(s): only stride 1 is supported yet") }
-        if let p = try ints(node, "pads"), p.contains(where: { $0 != 0 }) { throw fail(node, "pads \(p): padding is not supported yet") }
-        if let d = try ints(node, "dilations"), d.contains(where: { $0 != 1 }) { throw fail(node, "dilations \(d): only dilation 1 is supported yet") }
+        let strides = try ints(node, "strides") ?? [1, 1], dilations = try ints(node, "dilations") ?? [1, 1]
+        guard strides.count == 2, dilations.count == 2 else { throw fail(node, "only 2-D convolutions are supported") }
         let autoPad = try string(node, "auto_pad", "NOTSET")
-        guard ["NOTSET", "VALID"].contains(autoPad) else { throw fail(node, "auto_pad \(autoPad): padding is not supported yet") }
-        let (h, wd) = (a.shape[1], a.shape[2])
-        guard h >= kh, wd >= kw else { throw fail(node, "kernel \(kh)×\(kw) does not fit the \(h)×\(wd) input") }
-        // ONNX [OC, C, KH, KW] → CIMKit [OC, (kh·KW + kw)·C + c].
+        guard ["NOTSET", "VALID"].contains(autoPad) else { throw fail(node, "auto_pad \(autoPad) is not supported (export with explicit pads)") }
+        // ONNX pads: [top, left, bottom, right] (x1_begin, x2_begin, x1_end, x2_end).
+        let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (try ints(node, "pads") ?? [0, 0, 0, 0])
+        guard pads.count == 4 else { throw fail(node, "pads \(pads) is not [top, left, bottom, right]") }
+        let spec = ConvolutionSpec(inChannels: a.shape[0], outChannels: oc, kernelHeight: kh, kernelWidth: kw, strideHeight: strides[0],
+                                   strideWidth: strides[1], padding: pads, dilationHeight: dilations[0], dilationWidth: dilations[1], groups: groups)
+        do { try spec.validate(at: node.label) } catch { throw fail(node, "\(spec.description): \(error)") }
+        guard let (oh, ow) = spec.outputSize(height: a.shape[1], width: a.shape[2]) else {
+            throw fail(node, "kernel \(kh)×\(kw) does not fit the \(a.shape[1])×\(a.shape[2]) input")
+        }
+        if inputAffine != nil, spec.padding != [0, 0, 0, 0] || groups != 1 {
+            throw fail(node, "input normalisation before a padded or grouped convolution cannot be folded into it (zero padding would change meaning)")
+        }
+        // ONNX [OC, C/g, KH, KW] → CIMKit [OC, (kh·KW + kw)·C/g + c].
         let src = w.floats
         var dst = [Float](repeating: 0, count: src.count)
         for o in 0..<oc {
-            for c in 0..<ic {
+            for c in 0..<icg {
                 for y in 0..<kh {
                     for x in 0..<kw {
-                        dst[o * ic * kh * kw + (y * kw + x) * ic + c] = src[((o * ic + c) * kh + y) * kw + x]
+                        dst[o * icg * kh * kw + (y * kw + x) * icg + c] = src[((o * icg + c) * kh + y) * kw + x]
                     }
                 }
             }
         }
         let bias = try biasVector(node, b, count: oc)
-        try emit(node, .conv2d(inChannels: ic, outChannels: oc, kernel: kh), weights: dst, bias: bias)
-        try produce(node, shape: [oc, h - kh + 1, wd - kw + 1])
+        let layer: LayerSpec = spec.isPlainValid ? .conv2d(inChannels: spec.inChannels, outChannels: oc, kernel: kh) : .convolution(spec: spec)
+        try emit(node, layer, weights: dst, bias: bias)
+        try produce(node, shape: [oc, oh, ow])
         headIsLayerOutput = true
     }
 

@@ -48,6 +48,9 @@ public struct ChipTrainingState: Sendable {
         var attempts = 0
         for (i, layer) in network.architecture.layers.enumerated() {
             guard let (fanIn, out) = layer.matrixShape else { continue }
+            if case let .convolution(c) = layer, c.groups != 1 {
+                throw .invalidConfig(field: "model", reason: "layer \(i) (\(layer)): grouped convolutions cannot be trained on a chip yet")
+            }
             weighted.append(i)
             let bound = 1 / Double(fanIn).squareRoot()
             let window = spec.device.gMaxMicroSiemens - spec.device.gMinMicroSiemens

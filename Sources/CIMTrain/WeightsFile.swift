@@ -29,7 +29,10 @@ public enum WeightsFile {
             case let .dense(n, o):
                 out.append(("layers.\(i).weight", [o, n], o * n))
                 out.append(("layers.\(i).bias", [o], o))
-            default: break
+            case let .convolution(c):
+                out.append(("layers.\(i).weight", [c.outChannels, c.kernelHeight, c.kernelWidth, c.inChannels / c.groups], c.outChannels * c.fanIn))
+                out.append(("layers.\(i).bias", [c.outChannels], c.outChannels))
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: break
             }
         }
         return out

@@ -19,7 +19,67 @@ struct GradientTests {
                                             .conv2d(inChannels: 2, outChannels: 2, kernel: 2), .flatten,
                                             .dense(inFeatures: 8, outFeatures: 3)])),
         ("lenet-wu2023", ModelPreset.lenetWu2023.architecture),
+        // strided, asymmetrically padded, dilated, grouped and depthwise convolutions; leaky
+        // ReLU, clip, average pooling with padding (cells outside not counted), global pooling
+        ("general conv+pools", Architecture(name: "general", inputShape: [7, 6, 2], layers: [
+            .convolution(spec: ConvolutionSpec(inChannels: 2, outChannels: 4, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 1,
+                                         padding: [1, 0, 2, 1], dilationHeight: 1, dilationWidth: 2, groups: 2)),
+            .leakyRelu(slope: 0.1),
+            .convolution(spec: ConvolutionSpec(inChannels: 4, outChannels: 4, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1], groups: 4)),
+            .clip(min: -0.3, max: 0.4),
+            .avgPool(spec: PoolSpec(kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, padding: [0, 0, 0, 1])),
+            .globalAvgPool, .flatten, .dense(inFeatures: 4, outFeatures: 3)])),
+        // an ungrouped strided convolution (through the WeightProduct hook), overlapping average
+        // pooling counting the padding, flatten of a C > 1 map
+        ("strided conv", Architecture(name: "strided", inputShape: [9, 8, 3], layers: [
+            .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 5, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                         padding: [1, 1, 1, 1])),
+            .relu,
+            .avgPool(spec: PoolSpec(kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padding: [1, 1, 1, 1], countIncludePad: true)),
+            .flatten, .dense(inFeatures: 5 * 5 * 4, outFeatures: 2)])),
     ]
+
+    @Test("the general convolution with default settings equals the valid conv2d exactly")
+    func generalEqualsValid() throws {
+        let plain = Architecture(name: "a", inputShape: [6, 6, 2], layers: [.conv2d(inChannels: 2, outChannels: 3, kernel: 3), .flatten,
+                                                                              .dense(inFeatures: 48, outFeatures: 2)])
+        var general = plain
+        general.layers[0] = .convolution(spec: ConvolutionSpec(inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3))
+        var a = try Network(architecture: plain, seed: 4), b = try Network(architecture: general, parameters: a.parameters)
+        var rng = RandomGenerator(seed: 5)
+        var x = Tensor(zeros: [3, 6, 6, 2])
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        #expect(a.forward(x, training: false).data == b.forward(x, training: false).data)
+    }
+
+    @Test("a strided, padded, dilated, grouped convolution equals a direct loop over the definition")
+    func convolutionOracle() throws {
+        let c = ConvolutionSpec(inChannels: 4, outChannels: 6, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 1,
+                                padding: [1, 0, 2, 1], dilationHeight: 2, dilationWidth: 1, groups: 2)
+        let (h, w, n) = (7, 5, 2)
+        let (oh, ow) = try #require(c.outputSize(height: h, width: w))
+        let net = try Network(architecture: Architecture(name: "c", inputShape: [h, w, 4], layers: [.convolution(spec: c), .flatten,
+                                                         .dense(inFeatures: oh * ow * 6, outFeatures: 2)]), seed: 9)
+        var rng = RandomGenerator(seed: 6)
+        var x = Tensor(zeros: [n, h, w, 4])
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        var layer = Convolution(spec: c)
+        let y = net.parameters.withUnsafeBufferPointer { layer.forward(x, parameters: $0.baseAddress!, training: false) }
+        let p = net.parameters, cg = 2, ocg = 3
+        for b in 0..<n { for i in 0..<oh { for j in 0..<ow { for o in 0..<6 {
+            var sum = Double(p[6 * c.fanIn + o])
+            let g = o / ocg
+            for kh in 0..<3 { for kw in 0..<2 { for ci in 0..<cg {
+                let yy = i * 2 - 1 + kh * 2, xx = j - 0 + kw
+                guard yy >= 0, yy < h, xx >= 0, xx < w else { continue }
+                let weight: Float = p[o * c.fanIn + (kh * 2 + kw) * cg + ci]
+                let input: Float = x.data[((b * h + yy) * w + xx) * 4 + g * cg + ci]
+                sum += Double(weight) * Double(input)
+            } } }
+            let got = y.data[((b * oh + i) * ow + j) * 6 + o]
+            #expect(abs(Double(got) - sum) < 1e-5, "(\(b), \(i), \(j), \(o)): \(got) vs \(sum)")
+        } } } }
+    }
 
     /// Loss in Double of the network's logits against fixed weights r.
     func loss(_ net: inout Network, _ x: Tensor, _ r: [Float]) -> Double {
@@ -27,7 +87,7 @@ struct GradientTests {
         return zip(y.data, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
 
-    @Test("parameter and input gradients match central differences", arguments: 0..<5)
+    @Test("parameter and input gradients match central differences", arguments: 0..<7)
     func check(caseIndex: Int) throws {
         let (name, arch) = Self.cases[caseIndex]
         var rng = RandomGenerator(seed: 11)

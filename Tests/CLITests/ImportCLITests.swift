@@ -32,6 +32,19 @@ extension CLITests {
             #expect(ev.status == 0, "stderr: \(ev.stderr)")
         }
 
+        @Test("a padded, strided CNN imports and runs digitally; export says which layer chip image v1 cannot hold")
+        func importedCNNNotExportable() throws {
+            let dir = cli.tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try cli.cim(["import", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/imported"])
+            #expect(r.status == 0 && r.stdout.contains("conv 8→8 3×3 stride 2 pad 1 depthwise, clip [0.0, 6.0]"), "stdout: \(r.stdout)")
+            let onnx = Self.fixtures + "/vgg_bn.dynamo.onnx"
+            let e = try cli.cim(["export", onnx, "--chip", "wu2023-inference", "--out", dir + "/a.h5"])
+            #expect(e.status != 0 && e.stderr.contains("layer 0 (conv 1→8 3×3 pad 1) cannot be exported yet")
+                    && e.stderr.split(separator: "\n").count == 1, "stderr: \(e.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/a.h5"))
+        }
+
         @Test("bad ONNX input: one error line, non-zero exit, nothing written", arguments: [
             "truncated", "unsupported", "not onnx", "missing",
         ])

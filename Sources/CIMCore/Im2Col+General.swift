@@ -1,0 +1,78 @@
+/// im2col / col2im for strided, padded, dilated and grouped convolutions on NHWC images.
+extension Im2Col {
+    /// The geometry of one convolution: input `H×W×C`, kernel, stride, zero padding
+    /// (top, left) and dilation, output `OH×OW`.
+    public struct Geometry: Sendable {
+        public var height, width, channels: Int
+        public var kernelHeight, kernelWidth: Int
+        public var strideHeight, strideWidth: Int
+        public var padTop, padLeft: Int
+        public var dilationHeight, dilationWidth: Int
+        public var outHeight, outWidth: Int
+
+        public init(height: Int, width: Int, channels: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
+                    padTop: Int, padLeft: Int, dilationHeight: Int, dilationWidth: Int, outHeight: Int, outWidth: Int) {
+            (self.height, self.width, self.channels) = (height, width, channels)
+            (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
+            (self.strideHeight, self.strideWidth, self.padTop, self.padLeft) = (strideHeight, strideWidth, padTop, padLeft)
+            (self.dilationHeight, self.dilationWidth, self.outHeight, self.outWidth) = (dilationHeight, dilationWidth, outHeight, outWidth)
+        }
+    }
+
+    /// Fills `col` (`[N·OH·OW, KH·KW·groupChannels]`) with the receptive fields of channels
+    /// `firstChannel ..< firstChannel + groupChannels`, laid out (kh, kw, c); padding reads 0.
+    public static func im2col(_ x: UnsafePointer<Float>, batch: Int, geometry g: Geometry, firstChannel: Int, groupChannels: Int,
+                              col: UnsafeMutablePointer<Float>) {
+        let k = g.kernelHeight * g.kernelWidth * groupChannels
+        var row = 0
+        for n in 0..<batch {
+            let image = x + n * g.height * g.width * g.channels + firstChannel
+            for i in 0..<g.outHeight {
+                for j in 0..<g.outWidth {
+                    var dst = col + row * k
+                    for kh in 0..<g.kernelHeight {
+                        let y = i * g.strideHeight - g.padTop + kh * g.dilationHeight
+                        for kw in 0..<g.kernelWidth {
+                            let xx = j * g.strideWidth - g.padLeft + kw * g.dilationWidth
+                            if y >= 0, y < g.height, xx >= 0, xx < g.width {
+                                dst.update(from: image + (y * g.width + xx) * g.channels, count: groupChannels)
+                            } else {
+                                dst.update(repeating: 0, count: groupChannels)
+                            }
+                            dst += groupChannels
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Adds the column gradient of one channel group back into `dx` (`[N, H, W, C]`), the
+    /// adjoint of ``im2col(_:batch:geometry:firstChannel:groupChannels:col:)``.
+    public static func col2im(_ col: UnsafePointer<Float>, batch: Int, geometry g: Geometry, firstChannel: Int, groupChannels: Int,
+                              dx: UnsafeMutablePointer<Float>) {
+        let k = g.kernelHeight * g.kernelWidth * groupChannels
+        var row = 0
+        for n in 0..<batch {
+            let image = dx + n * g.height * g.width * g.channels + firstChannel
+            for i in 0..<g.outHeight {
+                for j in 0..<g.outWidth {
+                    var src = col + row * k
+                    for kh in 0..<g.kernelHeight {
+                        let y = i * g.strideHeight - g.padTop + kh * g.dilationHeight
+                        for kw in 0..<g.kernelWidth {
+                            let xx = j * g.strideWidth - g.padLeft + kw * g.dilationWidth
+                            if y >= 0, y < g.height, xx >= 0, xx < g.width {
+                                let d = image + (y * g.width + xx) * g.channels
+                                for t in 0..<groupChannels { d[t] += src[t] }
+                            }
+                            src += groupChannels
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CIMCore
+
+/// The general 2-D convolution of ``ConvolutionSpec`` (stride, asymmetric zero padding,
+/// dilation, groups) on NHWC tensors, as im2col + one GEMM per group.
+///
+/// Forward, group j: `Y[:, j] = col_j · W_jᵀ + b_j` with `col_j` `[N·OH·OW, KH·KW·C/g]`.
+/// Backward: `dW_j = dY_jᵀ · col_j`, `db = Σ_rows dY`, `dcol_j = dY_j · W_j`, then col2im.
+/// An ungrouped convolution's product goes through the ``WeightProduct`` engine (so a chip
+/// can compute it); a grouped one is computed digitally (a chip maps only ungrouped layers).
+public struct Convolution: Layer {
+    public let spec: ConvolutionSpec
+    private var col: [Float] = []
+    private var dcol: [Float] = []
+    private var inputShape: [Int] = []
+
+    public init(spec: ConvolutionSpec) { self.spec = spec }
+
+    func geometry(_ shape: [Int]) -> Im2Col.Geometry {
+        let (oh, ow) = spec.outputSize(height: shape[1], width: shape[2]) ?? (0, 0)
+        return Im2Col.Geometry(height: shape[1], width: shape[2], channels: shape[3], kernelHeight: spec.kernelHeight,
+                               kernelWidth: spec.kernelWidth, strideHeight: spec.strideHeight, strideWidth: spec.strideWidth,
+                               padTop: spec.padding[0], padLeft: spec.padding[1], dilationHeight: spec.dilationHeight,
+                               dilationWidth: spec.dilationWidth, outHeight: oh, outWidth: ow)
+    }
+
+    public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor {
+        var engine = DigitalProduct()
+        return forward(x, parameters: parameters, training: training, engine: &engine, layer: 0)
+    }
+
+    public mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
+                                                   engine: inout E, layer: Int) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[3] == spec.inChannels, "Convolution: bad input shape \(x.shape)")
+        let g = geometry(x.shape)
+        let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
+        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
+        if col.count != groups * m * kg { col = [Float](repeating: 0, count: groups * m * kg) }
+        var y = Tensor(zeros: [n, g.outHeight, g.outWidth, oc])
+        let bias = parameters + oc * kg
+        x.data.withUnsafeBufferPointer { xp in
+            col.withUnsafeMutableBufferPointer { cp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    let out = yp.baseAddress!
+                    for r in 0..<m { (out + r * oc).update(from: bias, count: oc) }
+                    for j in 0..<groups {
+                        let cj = cp.baseAddress! + j * m * kg
+                        Im2Col.im2col(xp.baseAddress!, batch: n, geometry: g, firstChannel: j * cg, groupChannels: cg, col: cj)
+                        if groups == 1 {
+                            engine.accumulateProduct(layer: layer, weights: parameters, input: cj, rows: m, inFeatures: kg,
+                                                     outFeatures: oc, output: out)
+                        } else {
+                            BLAS.sgemm(transB: true, m: m, n: ocg, k: kg, a: cj, lda: kg, b: parameters + j * ocg * kg, ldb: kg,
+                                       beta: 1, c: out + j * ocg, ldc: oc)
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = x.shape
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor, parameters: UnsafePointer<Float>,
+                                  gradients: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> Tensor? {
+        let g = geometry(inputShape)
+        let n = inputShape[0], groups = spec.groups, oc = spec.outChannels
+        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
+        precondition(groups * m * kg == col.count && dy.count == m * oc, "Convolution.backward without a matching forward pass")
+        dy.data.withUnsafeBufferPointer { dyp in
+            col.withUnsafeBufferPointer { cp in
+                for j in 0..<groups {
+                    BLAS.sgemm(transA: true, m: ocg, n: kg, k: m, a: dyp.baseAddress! + j * ocg, lda: oc,
+                               b: cp.baseAddress! + j * m * kg, ldb: kg, c: gradients + j * ocg * kg, ldc: kg)
+                }
+            }
+            columnSums(dyp.baseAddress!, rows: m, cols: oc, into: gradients + oc * kg)
+        }
+        guard needInputGradient else { return nil }
+        var dx = Tensor(zeros: inputShape)
+        if dcol.count != m * kg { dcol = [Float](repeating: 0, count: m * kg) }
+        dy.data.withUnsafeBufferPointer { dyp in
+            dcol.withUnsafeMutableBufferPointer { cp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    for j in 0..<groups {
+                        BLAS.sgemm(m: m, n: kg, k: ocg, a: dyp.baseAddress! + j * ocg, lda: oc, b: parameters + j * ocg * kg, ldb: kg,
+                                   c: cp.baseAddress!, ldc: kg)
+                        Im2Col.col2im(cp.baseAddress!, batch: n, geometry: g, firstChannel: j * cg, groupChannels: cg, dx: dxp.baseAddress!)
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
