@@ -21,7 +21,7 @@ enum LayerAttributes {
         case .tanh: try g.setAttribute("kind", "tanh")
         case .sigmoid: try g.setAttribute("kind", "sigmoid")
         case .flatten: try g.setAttribute("kind", "flatten")
-        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip:
+        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add:
             // The mapper refuses these before writing (chip image v1 cannot describe them).
             throw HDF5Error(kind: .invalidArgument, operation: "write layer", file: "", object: g.path,
                             message: "\(spec) is not part of chip image v1")

@@ -56,3 +56,13 @@ public struct Flatten: Layer {
         needInputGradient ? dy.reshaped(inputShape) : nil
     }
 }
+
+/// Passes its input through (the placeholder of an `add` node, which ``Network`` computes).
+public struct Identity: Layer {
+    public init() {}
+    public mutating func forward(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool) -> Tensor { x }
+    public mutating func backward(_ dy: Tensor, parameters: UnsafePointer<Float>,
+                                  gradients: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> Tensor? {
+        needInputGradient ? dy : nil
+    }
+}

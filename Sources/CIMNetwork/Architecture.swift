@@ -23,6 +23,9 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     case leakyRelu(slope: Float)
     /// Clipping to `[min, max]` (ReLU6 = clip(0, 6)).
     case clip(min: Float, max: Float)
+    /// The element-wise sum of two earlier outputs of the same shape (a residual connection);
+    /// only in a layer graph (``Architecture/inputs``).
+    case add
 
     public var description: String {
         switch self {
@@ -38,6 +41,7 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         case .globalAvgPool: return "global avgpool"
         case let .leakyRelu(slope): return "leaky relu \(slope)"
         case let .clip(lo, hi): return "clip [\(lo), \(hi)]"
+        case .add: return "add"
         }
     }
 
@@ -47,7 +51,7 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         case let .conv2d(i, o, k): return o * k * k * i + o
         case let .dense(i, o): return o * i + o
         case let .convolution(c): return c.outChannels * c.fanIn + c.outChannels
-        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: return 0
+        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return 0
         }
     }
 
@@ -56,7 +60,7 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     public var isChipImageV1: Bool {
         switch self {
         case .conv2d, .dense, .maxPool, .relu, .tanh, .sigmoid, .flatten: return true
-        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip: return false
+        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return false
         }
     }
 
@@ -64,20 +68,28 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     public var hasWeights: Bool { parameterCount > 0 }
 }
 
-/// A network: a per-sample input shape and an ordered list of layers.
+/// A network: a per-sample input shape and an ordered list of layers, either a chain (each
+/// layer reads the one before) or a layer graph (``inputs``).
 public struct Architecture: Codable, Equatable, Sendable {
     /// A name (a preset name, or anything the user chose).
     public var name: String
     /// Per-sample input shape, `[height, width, channels]` for images.
     public var inputShape: [Int]
-    /// Layers in order; the last must produce one logit per class.
+    /// Layers in a topological order; the last must produce one logit per class.
     public var layers: [LayerSpec]
+    /// For a layer graph: each layer's inputs as indices of earlier layers (−1 = the network's
+    /// input); two for `add`, one otherwise. `nil` for a chain (layer i reads layer i − 1).
+    public var inputs: [[Int]]?
 
-    public init(name: String, inputShape: [Int], layers: [LayerSpec]) {
+    public init(name: String, inputShape: [Int], layers: [LayerSpec], inputs: [[Int]]? = nil) {
         self.name = name
         self.inputShape = inputShape
         self.layers = layers
+        self.inputs = inputs
     }
+
+    /// The inputs of layer `i` (−1 = the network's input).
+    public func inputsOf(_ i: Int) -> [Int] { inputs?[i] ?? [i - 1] }
 
     /// Per-sample shapes after each layer (index 0 = input). Throws on any mismatch.
     public func shapes() throws(CIMError) -> [[Int]] {
@@ -86,8 +98,18 @@ public struct Architecture: Codable, Equatable, Sendable {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw CIMError.invalidConfig(field: "\(name).inputShape", reason: "\(shape) must be non-empty and positive")
         }
+        if let inputs {
+            guard inputs.count == layers.count else {
+                throw CIMError.invalidConfig(field: "\(name).inputs", reason: "\(inputs.count) entries for \(layers.count) layers")
+            }
+        }
         for (index, layer) in layers.enumerated() {
             let at = "\(name).layers[\(index)] (\(layer))"
+            let from = inputsOf(index)
+            guard from.count == (layer == .add ? 2 : 1), from.allSatisfy({ (-1..<index).contains($0) }) else {
+                throw CIMError.invalidConfig(field: at, reason: "inputs \(from) must be \(layer == .add ? "two" : "one") earlier layer(s) (−1 = the input)")
+            }
+            shape = all[from[0] + 1]
             switch layer {
             case let .conv2d(i, o, k):
                 guard shape.count == 3, shape[2] == i else {
@@ -130,6 +152,10 @@ public struct Architecture: Codable, Equatable, Sendable {
             case .globalAvgPool:
                 guard shape.count == 3 else { throw CIMError.invalidConfig(field: at, reason: "expects [H, W, C] input, got \(shape)") }
                 shape = [1, 1, shape[2]]
+            case .add:
+                guard all[from[1] + 1] == shape else {
+                    throw CIMError.invalidConfig(field: at, reason: "adds \(shape) and \(all[from[1] + 1])")
+                }
             }
             all.append(shape)
         }
@@ -154,7 +180,7 @@ public struct Architecture: Codable, Equatable, Sendable {
             case let .conv2d(i, o, k): return acc + o * k * k * i
             case let .dense(i, o): return acc + o * i
             case let .convolution(c): return acc + c.outChannels * c.fanIn
-            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: return acc
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return acc
             }
         }
     }

@@ -48,6 +48,7 @@ extension LayerSpec {
         case .globalAvgPool: return AvgPool2D(spec: nil)
         case let .leakyRelu(slope): return ParametricActivation(kind: .leakyRelu(slope: slope))
         case let .clip(lo, hi): return ParametricActivation(kind: .clip(min: lo, max: hi))
+        case .add: return Identity()  // the network adds the two inputs itself
         }
     }
 }

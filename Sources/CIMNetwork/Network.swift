@@ -14,6 +14,8 @@ public struct Network: Sendable {
     /// Start of each layer's slice in ``parameters``.
     public let offsets: [Int]
     private var layers: [any Layer]
+    private let lastUse: [Int]
+    private let weightedUpstream: [Bool]
 
     /// A network with PyTorch's default initialisation for `nn.Conv2d` and `nn.Linear`:
     /// weights and biases uniform in ±1/√fan_in (kaiming-uniform with a = √5).
@@ -32,7 +34,7 @@ public struct Network: Sendable {
             case let .conv2d(i, _, k): fanIn = i * k * k
             case let .dense(i, _): fanIn = i
             case let .convolution(c): fanIn = c.fanIn
-            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: continue
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: continue
             }
             let bound = 1 / Float(fanIn).squareRoot()
             for _ in 0..<spec.parameterCount { params.append(rng.uniform(-bound, bound)) }
@@ -61,6 +63,17 @@ public struct Network: Sendable {
         }
         self.offsets = offsets
         self.layers = architecture.layers.map { $0.makeLayer() }
+        // For a layer graph: the last layer reading each output, and whether a weighted layer
+        // lies upstream of it (only then does its gradient matter).
+        var lastUse = [Int](repeating: -1, count: architecture.layers.count)
+        var upstream = [Bool](repeating: false, count: architecture.layers.count)
+        for i in architecture.layers.indices {
+            let from = architecture.inputsOf(i)
+            for j in from where j >= 0 { lastUse[j] = i }
+            upstream[i] = architecture.layers[i].hasWeights || from.contains { $0 >= 0 && upstream[$0] }
+        }
+        self.lastUse = lastUse
+        self.weightedUpstream = upstream
     }
 
     /// Logits `[N, classes]` for a batch `x` of shape `[N] + inputShape`.
@@ -76,13 +89,36 @@ public struct Network: Sendable {
     public mutating func forward<E: WeightProduct>(_ x: Tensor, training: Bool, engine: inout E) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
                      "Network.forward: input \(x.shape) does not match \(architecture.inputShape)")
-        var h = x
+        guard architecture.inputs != nil else {
+            var h = x
+            parameters.withUnsafeBufferPointer { p in
+                for i in layers.indices {
+                    h = layers[i].forward(h, parameters: p.baseAddress! + offsets[i], training: training, engine: &engine, layer: i)
+                }
+            }
+            return h
+        }
+        // A layer graph: every output is kept until the layers that read it have run.
+        var outputs = [Tensor?](repeating: nil, count: layers.count)
+        func value(_ j: Int) -> Tensor { j < 0 ? x : outputs[j]! }
         parameters.withUnsafeBufferPointer { p in
             for i in layers.indices {
-                h = layers[i].forward(h, parameters: p.baseAddress! + offsets[i], training: training, engine: &engine, layer: i)
+                let from = architecture.inputsOf(i)
+                if architecture.layers[i] == .add {
+                    var y = value(from[0])
+                    let b = value(from[1])
+                    y.data.withUnsafeMutableBufferPointer { yp in b.data.withUnsafeBufferPointer { bp in
+                        for k in yp.indices { yp[k] += bp[k] }
+                    } }
+                    outputs[i] = y
+                } else {
+                    outputs[i] = layers[i].forward(value(from[0]), parameters: p.baseAddress! + offsets[i], training: training,
+                                                   engine: &engine, layer: i)
+                }
+                for j in from where j >= 0 && lastUse[j] == i && j != layers.count - 1 { outputs[j] = nil }
             }
         }
-        return h
+        return outputs[layers.count - 1]!
     }
 
     /// Replaces the parameters (same count; all finite).
@@ -98,15 +134,53 @@ public struct Network: Sendable {
 
     /// Back-propagates `dLogits` through the last training forward pass, filling ``gradients``.
     public mutating func backward(_ dLogits: Tensor) {
-        var d: Tensor? = dLogits
-        let firstWeighted = architecture.layers.firstIndex(where: \.hasWeights) ?? 0
+        guard architecture.inputs != nil else {
+            var d: Tensor? = dLogits
+            let firstWeighted = architecture.layers.firstIndex(where: \.hasWeights) ?? 0
+            parameters.withUnsafeBufferPointer { p in
+                gradients.withUnsafeMutableBufferPointer { g in
+                    for i in layers.indices.reversed() {
+                        guard let dy = d else { break }
+                        d = layers[i].backward(dy, parameters: p.baseAddress! + offsets[i],
+                                               gradients: g.baseAddress! + offsets[i],
+                                               needInputGradient: i > firstWeighted)
+                    }
+                }
+            }
+            return
+        }
+        // A layer graph: gradients of every output, summed over the layers that read it.
+        var grads = [Tensor?](repeating: nil, count: layers.count)
+        grads[layers.count - 1] = dLogits
+        func accumulate(_ j: Int, _ d: Tensor) {
+            guard j >= 0, weightedUpstream[j] else { return }
+            if var g = grads[j] {
+                g.data.withUnsafeMutableBufferPointer { gp in d.data.withUnsafeBufferPointer { dp in
+                    for k in gp.indices { gp[k] += dp[k] }
+                } }
+                grads[j] = g
+            } else {
+                grads[j] = d
+            }
+        }
         parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
                 for i in layers.indices.reversed() {
-                    guard let dy = d else { break }
-                    d = layers[i].backward(dy, parameters: p.baseAddress! + offsets[i],
-                                           gradients: g.baseAddress! + offsets[i],
-                                           needInputGradient: i > firstWeighted)
+                    let from = architecture.inputsOf(i)
+                    guard let dy = grads[i] else {
+                        // no gradient reaches this layer: its parameters' gradients are 0
+                        let n = architecture.layers[i].parameterCount
+                        if n > 0 { (g.baseAddress! + offsets[i]).update(repeating: 0, count: n) }
+                        continue
+                    }
+                    grads[i] = nil
+                    if architecture.layers[i] == .add {
+                        accumulate(from[0], dy)
+                        accumulate(from[1], dy)
+                    } else if let dx = layers[i].backward(dy, parameters: p.baseAddress! + offsets[i], gradients: g.baseAddress! + offsets[i],
+                                                          needInputGradient: from[0] >= 0 && weightedUpstream[from[0]]) {
+                        accumulate(from[0], dx)
+                    }
                 }
             }
         }

@@ -2,11 +2,12 @@ import CIMCore
 import CIMNetwork
 
 extension ONNXImporter {
-    /// Appends a weighted layer, folding a pending input normalisation into it.
-    mutating func emit(_ node: ONNXNode, _ spec: LayerSpec, weights w: [Float], bias b: [Float]) throws(CIMError) {
+    /// Appends a weighted layer reading `a`, folding the pending input normalisation into it
+    /// when `a` carries it; returns the layer's index.
+    mutating func emit(_ node: ONNXNode, _ spec: LayerSpec, weights w: [Float], bias b: [Float], reading a: Activation) throws(CIMError) -> Int {
         var w = w, b = b
-        if let affine = inputAffine {
-            guard specs.allSatisfy({ $0 == .flatten }) else { throw fail(node, "input normalisation must come right before the first layer") }
+        if a.normalized, let affine = inputAffine {
+            guard readOnce(node, 0) else { throw fail(node, "the normalised input is read by several layers; folding it is not supported") }
             let outs = b.count, ins = w.count / max(outs, 1)
             for o in 0..<outs {
                 var shift = Double(b[o])
@@ -22,8 +23,11 @@ extension ONNXImporter {
         }
         guard w.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { throw fail(node, "weights or biases are not finite") }
         specs.append(spec)
+        layerInputs.append([a.node])
+        weightSlot[specs.count - 1] = weights.count
         weights.append(w)
         biases.append(b)
+        return specs.count - 1
     }
 
     /// A bias of `count` values from an optional constant (scalar, `[count]`, `[1, count]`).
@@ -52,8 +56,8 @@ extension ONNXImporter {
         let a = try activation(node, 0)
         guard try int(node, "training_mode", 0) == 0 else { throw fail(node, "training_mode = 1 (export the model in eval mode)") }
         guard node.outputs.dropFirst().allSatisfy({ $0.isEmpty || !isUsed($0) }) else { throw fail(node, "its running-statistics outputs are used") }
-        guard headIsLayerOutput, let k = weights.indices.last else {
-            throw fail(node, "does not follow a conv or dense layer; a BatchNorm kept as a digital per-channel affine is not supported yet")
+        guard a.isLayerOutput, readOnce(node, 0), let k = weightSlot[a.node] else {
+            throw fail(node, "does not follow a conv or dense layer whose output only it reads; a BatchNorm kept as a digital per-channel affine is not supported yet")
         }
         let channels = biases[k].count
         var p: [[Float]] = []
@@ -72,18 +76,24 @@ extension ONNXImporter {
             biases[k][o] = Float(s * (Double(biases[k][o]) - Double(p[2][o])) + Double(p[1][o]))
         }
         guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
-        notes.append("\(node.label) folded into layer \(specs.lastIndex(where: \.hasWeights) ?? 0)")
-        try produce(node, shape: a.shape)
-        headIsLayerOutput = true
+        notes.append("\(node.label) folded into layer \(a.node)")
+        try produce(node, shape: a.shape, layer: a.node, isLayerOutput: true)
     }
 
-    /// Add/Sub/Mul/Div of the running tensor and a constant: into the last layer's bias (and
-    /// weights), or, before the first layer, into the input normalisation.
+    /// Add of two computed tensors (a residual connection: an `add` layer); Add/Sub/Mul/Div of
+    /// a tensor and a constant: into the producing layer's bias (and weights), or, on the
+    /// network's input, into the input normalisation.
     mutating func elementwise(_ node: ONNXNode) throws(CIMError) {
         guard node.inputs.count == 2 else { throw fail(node, "needs two inputs") }
         let first = values[node.inputs[0]], second = values[node.inputs[1]]
-        if case .activation? = first, case .activation? = second {
-            throw fail(node, "of two computed tensors: residual connections are not supported yet")
+        if case .activation(let a)? = first, case .activation(let b)? = second {
+            guard node.opType == "Add" else { throw fail(node, "\(node.opType) of two computed tensors is not supported") }
+            guard a.shape == b.shape, a.flattenedFrom == b.flattenedFrom else { throw fail(node, "adds shapes \(a.shape) and \(b.shape)") }
+            guard !a.normalized, !b.normalized else { throw fail(node, "adds the normalised input; that is not supported yet") }
+            specs.append(.add)
+            layerInputs.append([a.node, b.node])
+            try produce(node, shape: a.shape, layer: specs.count - 1, flattenedFrom: a.flattenedFrom)
+            return
         }
         let actIndex: Int
         if case .activation? = first { actIndex = 0 } else if case .activation? = second { actIndex = 1 } else {
@@ -109,31 +119,26 @@ extension ONNXImporter {
                 scale[c] = 1 / v[c]
             }
         }
-        if headIsLayerOutput, let k = weights.indices.last {
+        if a.isLayerOutput, readOnce(node, actIndex), let k = weightSlot[a.node] {
             let ins = weights[k].count / channels
             for o in 0..<channels {
                 if scale[o] != 1 { for i in 0..<ins { weights[k][o * ins + i] = Float(Double(weights[k][o * ins + i]) * scale[o]) } }
                 biases[k][o] = Float(Double(biases[k][o]) * scale[o] + shift[o])
             }
             guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
-            try produce(node, shape: a.shape)
-            headIsLayerOutput = true
+            try produce(node, shape: a.shape, layer: a.node, isLayerOutput: true)
             return
         }
-        guard !specs.contains(where: \.hasWeights), a.shape.count == 3 || specs.last == .flatten else {
+        guard a.node == -1 || a.normalized, a.shape.count == 3, channels == inputChannels, readOnce(node, actIndex) else {
             throw fail(node, "a constant \(node.opType) that is neither a bias nor input normalisation is not supported yet")
-        }
-        guard channels == inputChannels || a.shape.count == 1 && v.allSatisfy({ $0 == v[0] }) else {
-            throw fail(node, "input normalisation must be per input channel")
         }
         let n = inputChannels
         var affine = inputAffine ?? (scale: [Double](repeating: 1, count: n), shift: [Double](repeating: 0, count: n))
         for c in 0..<n {
-            let k = channels == n ? c : 0
-            affine.scale[c] *= scale[k]
-            affine.shift[c] = affine.shift[c] * scale[k] + shift[k]
+            affine.scale[c] *= scale[c]
+            affine.shift[c] = affine.shift[c] * scale[c] + shift[c]
         }
         inputAffine = affine
-        try produce(node, shape: a.shape, flattenedFrom: a.flattenedFrom)
+        try produce(node, shape: a.shape, layer: a.node, normalized: true)
     }
 }

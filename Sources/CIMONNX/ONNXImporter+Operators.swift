@@ -12,9 +12,8 @@ extension ONNXImporter {
         case "Add", "Sub", "Mul", "Div": try elementwise(node)
         case "Relu", "Tanh", "Sigmoid":
             let a = try activation(node, 0)
-            specs.append(node.opType == "Relu" ? .relu : node.opType == "Tanh" ? .tanh : .sigmoid)
-            try produce(node, shape: a.shape, flattenedFrom: a.flattenedFrom)
-            try leaveLayerOutput(node)
+            let k = try append(node, node.opType == "Relu" ? .relu : node.opType == "Tanh" ? .tanh : .sigmoid, reading: a)
+            try produce(node, shape: a.shape, layer: k, flattenedFrom: a.flattenedFrom)
         case "MaxPool": try maxPool(node)
         case "Flatten":
             guard try int(node, "axis", 1) == 1 else { throw fail(node, "only axis 1 (keep the batch) is supported") }
@@ -30,7 +29,7 @@ extension ONNXImporter {
             try alias(node)
         case "Softmax", "LogSoftmax":
             let a = try activation(node, 0)
-            guard a.shape.count == 1, [-1, 1].contains(try int(node, "axis", -1)) else {
+            guard a.shape.count == 1, [-1, 1].contains(try int(node, "axis", -1)), a.node == specs.count - 1 else {
                 throw fail(node, "only a softmax over the class axis of [N, classes] logits is supported")
             }
             try alias(node)
@@ -41,9 +40,8 @@ extension ONNXImporter {
         case "Shape", "Gather", "Unsqueeze", "Concat", "Squeeze": try shapeOp(node)
         case "LeakyRelu":
             let a = try activation(node, 0)
-            specs.append(.leakyRelu(slope: try float(node, "alpha", 0.01)))
-            try produce(node, shape: a.shape, flattenedFrom: a.flattenedFrom)
-            try leaveLayerOutput(node)
+            let k = try append(node, .leakyRelu(slope: try float(node, "alpha", 0.01)), reading: a)
+            try produce(node, shape: a.shape, layer: k, flattenedFrom: a.flattenedFrom)
         case "Clip": try clip(node)
         case "AveragePool": try averagePool(node)
         case "GlobalAveragePool", "ReduceMean": try globalAveragePool(node)
@@ -64,14 +62,6 @@ extension ONNXImporter {
         case .symbolic?: return true
         case .constant(let t)?: return t.ints != nil
         default: return false
-        }
-    }
-
-    /// After an operation that is not a fold target, BatchNorm and bias can no longer fold.
-    mutating func leaveLayerOutput(_ node: ONNXNode) throws(CIMError) {
-        headIsLayerOutput = false
-        if inputAffine != nil {
-            throw fail(node, "comes between the input normalisation and the first conv or dense layer; that is not supported yet")
         }
     }
 
@@ -100,7 +90,7 @@ extension ONNXImporter {
         guard let (oh, ow) = spec.outputSize(height: a.shape[1], width: a.shape[2]) else {
             throw fail(node, "kernel \(kh)×\(kw) does not fit the \(a.shape[1])×\(a.shape[2]) input")
         }
-        if inputAffine != nil, spec.padding != [0, 0, 0, 0] || groups != 1 {
+        if a.normalized, spec.padding != [0, 0, 0, 0] || groups != 1 {
             throw fail(node, "input normalisation before a padded or grouped convolution cannot be folded into it (zero padding would change meaning)")
         }
         // ONNX [OC, C/g, KH, KW] → CIMKit [OC, (kh·KW + kw)·C/g + c].
@@ -117,9 +107,8 @@ extension ONNXImporter {
         }
         let bias = try biasVector(node, b, count: oc)
         let layer: LayerSpec = spec.isPlainValid ? .conv2d(inChannels: spec.inChannels, outChannels: oc, kernel: kh) : .convolution(spec: spec)
-        try emit(node, layer, weights: dst, bias: bias)
-        try produce(node, shape: [oc, oh, ow])
-        headIsLayerOutput = true
+        let k = try emit(node, layer, weights: dst, bias: bias, reading: a)
+        try produce(node, shape: [oc, oh, ow], layer: k, isLayerOutput: true)
     }
 
     mutating func gemm(_ node: ONNXNode) throws(CIMError) {
@@ -165,9 +154,8 @@ extension ONNXImporter {
                 }
             }
         }
-        try emit(node, .dense(inFeatures: inFeatures, outFeatures: outFeatures), weights: w, bias: bias)
-        try produce(node, shape: [outFeatures])
-        headIsLayerOutput = true
+        let k = try emit(node, .dense(inFeatures: inFeatures, outFeatures: outFeatures), weights: w, bias: bias, reading: a)
+        try produce(node, shape: [outFeatures], layer: k, isLayerOutput: true)
     }
 
     mutating func maxPool(_ node: ONNXNode) throws(CIMError) {
@@ -185,20 +173,18 @@ extension ONNXImporter {
         guard ["NOTSET", "VALID"].contains(try string(node, "auto_pad", "NOTSET")) else { throw fail(node, "auto_pad padding is not supported yet") }
         guard node.outputs.dropFirst().allSatisfy({ $0.isEmpty || !isUsed($0) }) else { throw fail(node, "its indices output is used") }
         guard a.shape[1] >= k[0], a.shape[2] >= k[0] else { throw fail(node, "kernel \(k[0]) does not fit \(a.shape)") }
-        specs.append(.maxPool(size: k[0]))
-        try produce(node, shape: [a.shape[0], a.shape[1] / k[0], a.shape[2] / k[0]])
-        try leaveLayerOutput(node)
+        let layer = try append(node, .maxPool(size: k[0]), reading: a)
+        try produce(node, shape: [a.shape[0], a.shape[1] / k[0], a.shape[2] / k[0]], layer: layer)
     }
 
     mutating func flatten(_ node: ONNXNode) throws(CIMError) {
         let a = try activation(node, 0)
         guard a.shape.count > 1 else { try alias(node); return }
         let n = a.shape.reduce(1, *)
-        specs.append(.flatten)
+        let k = try append(node, .flatten, reading: a)
         // CIMKit flattens (h, w, c); the same as ONNX's (c, h, w) when C = 1 or H·W = 1.
         let permuted = a.shape.count == 3 && a.shape[0] > 1 && a.shape[1] * a.shape[2] > 1
-        try produce(node, shape: [n], flattenedFrom: permuted ? a.shape : nil)
-        headIsLayerOutput = false
+        try produce(node, shape: [n], layer: k, flattenedFrom: permuted ? a.shape : nil, normalized: a.normalized)
     }
 
     func transpose(_ m: [Float], rows: Int, cols: Int) -> [Float] {

@@ -1,8 +1,8 @@
 import CIMCore
 import CIMNetwork
 
-/// Turns an ``ONNXModel`` into CIMKit's network: today a chain of layers (one running tensor,
-/// no branches), which covers MLPs and LeNet/VGG-style CNNs with valid convolutions.
+/// Turns an ``ONNXModel`` into CIMKit's network: a chain of layers, or a layer graph when the
+/// model has branches (residual connections).
 ///
 /// What the import folds, exactly (in Float64, rounded once to float32):
 /// - BatchNormalization after a conv or dense layer: `W' = s·W`, `b' = s·(b − μ) + β` with
@@ -19,20 +19,23 @@ import CIMNetwork
 ///   `x.view(x.size(0), -1)`, Identity, Dropout and Cast to float32 (no-ops at inference).
 /// - Softmax/LogSoftmax as the last operation: recorded in ``ImportedModel/outputTransform``.
 ///
-/// Anything else (another operator or domain, padding, strides, dilation, groups, residual
-/// connections, a BatchNorm with no layer before it, pooling other than non-overlapping max
-/// pooling) is one ``CIMError`` naming the node, its operator and the reason.
+/// Anything else (another operator or domain, a BatchNorm with no conv or dense layer before
+/// it, a separate Pad, overlapping max pooling) is one ``CIMError`` naming the node, its
+/// operator and the reason.
 public struct ONNXImporter {
     let model: ONNXModel
     let path: String
     var values: [String: Value] = [:]
     var specs: [LayerSpec] = []
+    /// Each layer's inputs (−1 = the network's input).
+    var layerInputs: [[Int]] = []
     var weights: [[Float]] = []
     var biases: [[Float]] = []
-    var head = 0
-    var nextID = 1
-    /// The last layer's output is the head with nothing applied after it (BN and bias fold).
-    var headIsLayerOutput = false
+    /// The index in `weights`/`biases` of each weighted layer.
+    var weightSlot: [Int: Int] = [:]
+    /// How many nodes (and graph outputs) read each value.
+    var uses: [String: Int] = [:]
+    /// Input normalisation waiting for the first weighted layer to fold into.
     var inputAffine: (scale: [Double], shift: [Double])?
     var inputChannels = 1
     var outputTransform = ImportedModel.OutputTransform.none
@@ -58,13 +61,17 @@ public struct ONNXImporter {
         case symbolic([SymbolicInt], scalar: Bool)
     }
 
-    /// The running tensor: its per-sample shape in ONNX order (`[C, H, W]` or `[F]`), which
-    /// activation it is (only the newest may be used), and, after flattening a `C×H×W` map,
-    /// that map's shape (CIMKit's feature order differs from ONNX's then).
+    /// A computed tensor: its per-sample shape in ONNX order (`[C, H, W]` or `[F]`), the layer
+    /// that computes it (−1 = the network's input), after flattening a `C×H×W` map that map's
+    /// shape (CIMKit's feature order differs from ONNX's then), whether it is a weighted layer's
+    /// output with nothing applied yet (BatchNorm and bias fold into it), and whether the
+    /// pending input normalisation applies to it.
     struct Activation {
         var shape: [Int]
-        var id: Int
-        var flattenedFrom: [Int]?
+        var node: Int
+        var flattenedFrom: [Int]? = nil
+        var isLayerOutput = false
+        var normalized = false
     }
 
     enum SymbolicInt: Equatable {
@@ -93,7 +100,9 @@ public struct ONNXImporter {
             throw .format(path: path, reason: "input '\(input.name)': C×H×W = \(c)×\(h)×\(w) is out of range (1…\(limit) each)")
         }
         inputChannels = c
-        values[input.name] = .activation(Activation(shape: [c, h, w], id: 0, flattenedFrom: nil))
+        values[input.name] = .activation(Activation(shape: [c, h, w], node: -1))
+        for n in g.nodes { for i in n.inputs where !i.isEmpty { uses[i, default: 0] += 1 } }
+        for o in g.outputs { uses[o.name, default: 0] += 1 }
         for (name, t) in g.initializers { values[name] = .constant(t) }
         for node in g.nodes {
             guard transformNode == nil else {
@@ -105,8 +114,8 @@ public struct ONNXImporter {
         guard g.outputs.count == 1, let out = g.outputs.first, case .activation(let a)? = values[out.name] else {
             throw .format(path: path, reason: "the graph must have one output computed from the input (it has \(g.outputs.count))")
         }
-        guard a.id == head, a.shape.count == 1, a.shape[0] >= 2, a.flattenedFrom == nil else {
-            throw .format(path: path, reason: "output '\(out.name)' has per-sample shape \(a.shape); CIMKit needs a vector of ≥ 2 logits")
+        guard a.node == specs.count - 1, a.shape.count == 1, a.shape[0] >= 2, a.flattenedFrom == nil else {
+            throw .format(path: path, reason: "output '\(out.name)' has per-sample shape \(a.shape) and is not computed last; CIMKit needs a vector of ≥ 2 logits")
         }
         guard !specs.isEmpty, specs.contains(where: \.hasWeights) else {
             throw .format(path: path, reason: "the graph has no conv or dense layer")
@@ -114,23 +123,24 @@ public struct ONNXImporter {
         if inputAffine != nil { throw .format(path: path, reason: "input normalisation is never followed by a weighted layer") }
         var parameters: [Float] = []
         for k in weights.indices { parameters += weights[k] + biases[k] }
-        let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs)
+        let chain = layerInputs.enumerated().allSatisfy { $0.element == [$0.offset - 1] }
+        let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs, inputs: chain ? nil : layerInputs)
         try architecture.validate()
         return ImportedModel(architecture: architecture, parameters: parameters, outputTransform: outputTransform, notes: notes)
     }
 
     // MARK: - Values
 
-    /// The running activation at input `k` of `node` (it must be the newest one).
+    /// The computed tensor at input `k` of `node`.
     func activation(_ node: ONNXNode, _ k: Int) throws(CIMError) -> Activation {
         guard k < node.inputs.count, case .activation(let a)? = values[node.inputs[k]] else {
-            throw fail(node, "input \(k + 1) '\(k < node.inputs.count ? node.inputs[k] : "")' is not the network's running tensor")
-        }
-        guard a.id == head else {
-            throw fail(node, "uses '\(node.inputs[k])' after a later value was computed from it: branches and residual connections are not supported yet")
+            throw fail(node, "input \(k + 1) '\(k < node.inputs.count ? node.inputs[k] : "")' is not computed from the network's input")
         }
         return a
     }
+
+    /// Whether input `k` of `node` is read by this node only.
+    func readOnce(_ node: ONNXNode, _ k: Int) -> Bool { uses[node.inputs[k], default: 0] == 1 }
 
     func constant(_ node: ONNXNode, _ k: Int, required: Bool = true) throws(CIMError) -> ONNXTensor? {
         guard k < node.inputs.count, !node.inputs[k].isEmpty else {
@@ -142,12 +152,23 @@ public struct ONNXImporter {
         return t
     }
 
-    /// A new running activation as the node's first output.
-    mutating func produce(_ node: ONNXNode, shape: [Int], flattenedFrom: [Int]? = nil) throws(CIMError) {
+    /// Appends a layer without weights reading `a`; returns its index.
+    @discardableResult
+    mutating func append(_ node: ONNXNode, _ spec: LayerSpec, reading a: Activation) throws(CIMError) -> Int {
+        if a.normalized, spec != .flatten {
+            throw fail(node, "comes between the input normalisation and the first conv or dense layer; that is not supported yet")
+        }
+        specs.append(spec)
+        layerInputs.append([a.node])
+        return specs.count - 1
+    }
+
+    /// The node's first output: a tensor computed by layer `layer`.
+    mutating func produce(_ node: ONNXNode, shape: [Int], layer: Int, flattenedFrom: [Int]? = nil, isLayerOutput: Bool = false,
+                          normalized: Bool = false) throws(CIMError) {
         guard let out = node.outputs.first, !out.isEmpty else { throw fail(node, "has no output") }
-        head = nextID
-        nextID += 1
-        values[out] = .activation(Activation(shape: shape, id: head, flattenedFrom: flattenedFrom))
+        values[out] = .activation(Activation(shape: shape, node: layer, flattenedFrom: flattenedFrom, isLayerOutput: isLayerOutput,
+                                             normalized: normalized))
     }
 
     /// The node's first output names the same value as its input `k` (a no-op).

@@ -32,7 +32,7 @@ public enum WeightsFile {
             case let .convolution(c):
                 out.append(("layers.\(i).weight", [c.outChannels, c.kernelHeight, c.kernelWidth, c.inChannels / c.groups], c.outChannels * c.fanIn))
                 out.append(("layers.\(i).bias", [c.outChannels], c.outChannels))
-            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip: break
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: break
             }
         }
         return out

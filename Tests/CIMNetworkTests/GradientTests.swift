@@ -37,6 +37,15 @@ struct GradientTests {
             .relu,
             .avgPool(spec: PoolSpec(kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padding: [1, 1, 1, 1], countIncludePad: true)),
             .flatten, .dense(inFeatures: 5 * 5 * 4, outFeatures: 2)])),
+        // a layer graph: an identity shortcut, a strided block with a 1×1 projection shortcut
+        ("residual graph", Architecture(name: "res", inputShape: [6, 6, 2], layers: [
+            .convolution(spec: ConvolutionSpec(inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1])), .relu,
+            .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 3, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1])), .add, .relu,
+            .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 4, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                               padding: [1, 1, 1, 1])),
+            .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 4, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2)),
+            .add, .globalAvgPool, .flatten, .dense(inFeatures: 4, outFeatures: 2),
+        ], inputs: [[-1], [0], [1], [2, 1], [3], [4], [4], [5, 6], [7], [8], [9]])),
     ]
 
     @Test("the general convolution with default settings equals the valid conv2d exactly")
@@ -87,7 +96,7 @@ struct GradientTests {
         return zip(y.data, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
 
-    @Test("parameter and input gradients match central differences", arguments: 0..<7)
+    @Test("parameter and input gradients match central differences", arguments: 0..<8)
     func check(caseIndex: Int) throws {
         let (name, arch) = Self.cases[caseIndex]
         var rng = RandomGenerator(seed: 11)

@@ -56,7 +56,7 @@ extension CLITests {
             let original = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/lenet.dynamo.onnx"))
             switch kind {
             case "truncated": try original.prefix(original.count / 2).write(to: URL(fileURLWithPath: path))
-            case "unsupported": try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/resnet.dynamo.onnx")).write(to: URL(fileURLWithPath: path))
+            case "unsupported": try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/asym_pad.torchscript.onnx")).write(to: URL(fileURLWithPath: path))
             case "not onnx": try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
             default: break
             }
