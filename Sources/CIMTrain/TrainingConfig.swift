@@ -5,8 +5,13 @@ import CIMNetwork
 
 /// Everything that determines a training run; written into `training.json`.
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    /// Model preset name (see ``ModelPreset``).
+    /// Model preset name (see ``ModelPreset``), or the name of ``customArchitecture``.
     public var model: String = ModelPreset.lenetWu2023.rawValue
+    /// An architecture that is not a preset (an imported ONNX model); overrides ``model``.
+    public var customArchitecture: Architecture? = nil
+    /// Where the initial weights came from (`cim train --init`), for the record; `nil` =
+    /// initialised from the seed.
+    public var initialWeights: String? = nil
     /// Dataset name (`mnist`, `fashion-mnist`) or `custom` with ``dataDirectory``.
     public var dataset: String = DatasetName.mnist.rawValue
     /// A directory of IDX files that overrides ``dataset``.
@@ -34,6 +39,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The architecture of ``model``.
     public var architecture: Architecture {
         get throws(CIMError) {
+            if let customArchitecture { return customArchitecture }
             guard let preset = ModelPreset(rawValue: model) else {
                 throw CIMError.invalidConfig(field: "model", reason:
                     "unknown preset '\(model)' (known: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")))")

@@ -18,8 +18,11 @@ struct Train: ParsableCommand {
               --batch-size 64 --batches-per-epoch 400 --epochs 13 --seed 1 --out runs/lenet-s1
             """)
 
-    @Option(help: "Model preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))), or an .onnx file whose architecture is trained from scratch.")
     var model = ModelPreset.lenetWu2023.rawValue
+
+    @Option(name: .customLong("init"), help: "Start from these weights (an .onnx file or a model.safetensors): fine-tuning; its architecture is the model.")
+    var initFrom: String?
 
     @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset = DatasetName.mnist.rawValue
@@ -93,9 +96,26 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
-    func makeConfig() throws(CIMError) -> TrainingConfig {
+    /// The architecture and weights of `--init`, or of an .onnx `--model` (architecture only).
+    func importedModel() throws(CIMError) -> (architecture: Architecture, parameters: [Float]?, source: String)? {
+        if let initFrom {
+            guard model == ModelPreset.lenetWu2023.rawValue else {
+                throw .invalidConfig(field: "--init", reason: "the model comes from \(initFrom); do not give --model too")
+            }
+            let network = try Import.trainedModel(initFrom).network
+            let sha = FileManager.default.contents(atPath: initFrom).map { SHA256.hex(of: $0) } ?? ""
+            return (network.architecture, network.parameters, "\((initFrom as NSString).lastPathComponent) (sha256 \(sha))")
+        }
+        guard model.lowercased().hasSuffix(".onnx") else { return nil }
+        let network = try Import.trainedModel(model).network
+        return (network.architecture, nil, model)
+    }
+
+    func makeConfig(imported: (architecture: Architecture, parameters: [Float]?, source: String)? = nil) throws(CIMError) -> TrainingConfig {
         var c = TrainingConfig()
-        c.model = model
+        c.model = imported?.architecture.name ?? model
+        c.customArchitecture = imported?.architecture
+        c.initialWeights = imported?.parameters == nil ? nil : imported?.source
         c.dataset = dataset
         c.dataDirectory = dataDirectory
         guard let kind = OptimizerConfig.Kind(rawValue: optimizer) else {
@@ -132,7 +152,7 @@ struct Train: ParsableCommand {
     /// that differ from their defaults.
     private var configFlagsGiven: [String] {
         let checks: [(String, Bool)] = [
-            ("--model", model != ModelPreset.lenetWu2023.rawValue), ("--dataset", dataset != DatasetName.mnist.rawValue),
+            ("--model", model != ModelPreset.lenetWu2023.rawValue), ("--init", initFrom != nil), ("--dataset", dataset != DatasetName.mnist.rawValue),
             ("--data", dataDirectory != nil), ("--optimizer", optimizer != "adamw"), ("--lr", learningRate != 0.004),
             ("--momentum", momentum != 0), ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != 64),
             ("--batches-per-epoch", batchesPerEpoch != "400"), ("--seed", seed != 1), ("--train-limit", trainLimit != nil),
@@ -165,17 +185,18 @@ struct Train: ParsableCommand {
                 throw CIMError.invalidConfig(field: "--resume", reason: "the run in \(resume) has finished all \(trainer.config.epochs) epochs (give --epochs N to extend it)")
             }
         } else {
-            let config = try makeConfig()
+            let imported = try importedModel()
+            let config = try makeConfig(imported: imported)
             try BLAS.load()
             BLAS.setThreads(threads)
-            outDir = out ?? "runs/\(model)-seed\(seed)"
+            outDir = out ?? "runs/\(config.model)-seed\(seed)"
             if !overwrite, FileManager.default.fileExists(atPath: outDir + "/training.json") {
                 throw CIMError.io(path: outDir + "/training.json", reason: "a finished run is already there (use --overwrite, --resume or another --out)")
             }
             if !overwrite, FileManager.default.fileExists(atPath: outDir + "/" + Self.checkpointName) {
                 throw CIMError.io(path: outDir + "/" + Self.checkpointName, reason: "an interrupted run is there (continue it with --resume \(outDir), or use --overwrite or another --out)")
             }
-            trainer = try Trainer(config: config, data: try config.loadData())
+            trainer = try Trainer(config: config, data: try config.loadData(), initialParameters: imported?.parameters)
         }
         let config = trainer.config, data = trainer.data
         let recordPath = outDir + "/training.json", weightsPath = outDir + "/model.safetensors"

@@ -45,6 +45,26 @@ extension CLITests {
             #expect(!FileManager.default.fileExists(atPath: dir + "/a.h5"))
         }
 
+        @Test("cim train --init MODEL.onnx fine-tunes the imported weights (resumable); --model MODEL.onnx trains its architecture from scratch")
+        func trainImported() throws {
+            let dir = cli.tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let onnx = Self.fixtures + "/lenet.torchscript_keepbn.onnx"
+            let common = ["--train-limit", "2000", "--test-limit", "300", "--batches-per-epoch", "10", "--quiet"]
+            let r = try cli.cim(["train", "--init", onnx, "--epochs", "1", "--out", dir + "/ft"] + common)
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let record = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/ft/training.json")), as: UTF8.self)
+            #expect(record.contains("\"initialWeights\" : \"lenet.torchscript_keepbn.onnx (sha256 ") && record.contains("\"customArchitecture\""))
+            let resumed = try cli.cim(["train", "--resume", dir + "/ft", "--epochs", "2", "--quiet"])
+            #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+            let scratch = try cli.cim(["train", "--model", Self.fixtures + "/resnet.dynamo.onnx", "--epochs", "1", "--out", dir + "/rn"] + common)
+            #expect(scratch.status == 0, "stderr: \(scratch.stderr)")
+            let both = try cli.cim(["train", "--init", onnx, "--model", "cnn16", "--out", dir + "/bad"])
+            #expect(both.status != 0 && both.stderr.contains("--init") && !FileManager.default.fileExists(atPath: dir + "/bad"), "stderr: \(both.stderr)")
+            let wrongShape = try cli.cim(["train", "--init", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/dw"])
+            #expect(wrongShape.status != 0 && wrongShape.stderr.contains("expects [16, 16, 3]"), "stderr: \(wrongShape.stderr)")
+        }
+
         @Test("bad ONNX input: one error line, non-zero exit, nothing written", arguments: [
             "truncated", "unsupported", "not onnx", "missing",
         ])
