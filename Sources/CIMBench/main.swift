@@ -1,5 +1,6 @@
 // CIMBench: throughput figures for CIMKit's digital and on-chip paths (scripts/bench.sh), and
-// `CIMBench export`: chip-image export/verify timing at ResNet-18 size (scripts/bench-export.sh).
+// `CIMBench export`: chip-image export/verify timing at ResNet-18 size (scripts/bench-export.sh);
+// `CIMBench onnx MODEL.onnx`: import time and digital inference of an imported model (scripts/bench-onnx.sh).
 // Prints figures; asserts nothing. Not a test.
 import CIMCore
 import CIMCrossbar
@@ -58,9 +59,13 @@ func benchInference(_ preset: ModelPreset, data: ImageDataset, batchSize: Int) t
     return median(rates)
 }
 
-if let mode = CommandLine.arguments.dropFirst().first, mode == "export" || mode == "evaluate" {
+if let mode = CommandLine.arguments.dropFirst().first, ["export", "evaluate", "onnx"].contains(mode) {
     do {
-        try mode == "export" ? benchExport() : benchEvaluate()
+        switch mode {
+        case "export": try benchExport()
+        case "evaluate": try benchEvaluate()
+        default: try benchONNX(CommandLine.arguments.dropFirst(2).first ?? "runs/bench/resnet20.onnx")
+        }
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))

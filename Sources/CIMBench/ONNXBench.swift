@@ -1,0 +1,41 @@
+import CIMCore
+import CIMNetwork
+import CIMONNX
+import Foundation
+
+/// `CIMBench onnx MODEL.onnx`: import time, and digital inference throughput of the imported
+/// network on 2,000 seeded random inputs in batches of 100, with 1 and 2 BLAS threads
+/// (scripts/bench-onnx.sh runs onnxruntime on the same file in the same run).
+func benchONNX(_ path: String) throws {
+    var times: [Double] = []
+    var imported: ImportedModel?
+    for _ in 0..<5 {
+        let t = ProcessStats.now()
+        imported = try ONNXImporter.importModel(try ONNXFile.read(path: path), name: "bench", path: path)
+        times.append(ProcessStats.now() - t)
+    }
+    guard let model = imported else { return }
+    let net = try model.network()
+    let shape = model.architecture.inputShape
+    print(String(format: "CIMKit import of %@: %.1f ms (median of 5); %d layers, %d weights, input %@",
+                 (path as NSString).lastPathComponent, 1000 * median(times), model.architecture.layers.count,
+                 model.architecture.weightCount, shape.map(String.init).joined(separator: "×")))
+    let per = shape.reduce(1, *), count = 2000, batch = 100
+    var rng = RandomGenerator(seed: 0, stream: "bench-onnx")
+    let inputs = (0..<(count * per)).map { _ in rng.nextFloat() }
+    try BLAS.load()
+    for threads in [1, 2] {
+        BLAS.setThreads(threads)
+        var n = net
+        var rates: [Double] = []
+        for r in 0..<4 {
+            let t = ProcessStats.now()
+            for b in stride(from: 0, to: count, by: batch) {
+                let x = Tensor(shape: [batch] + shape, data: Array(inputs[(b * per)..<((b + batch) * per)]))
+                _ = n.forward(x, training: false)
+            }
+            if r > 0 { rates.append(Double(count) / (ProcessStats.now() - t)) }
+        }
+        print(String(format: "CIMKit digital inference, batch %d, %d BLAS thread(s): %.0f images/s", batch, threads, median(rates)))
+    }
+}
