@@ -14,6 +14,7 @@ let products: [Product] = [
 let shims: [Target] = [
     .target(name: "CCIMBLAS", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "CCIMKernels", exclude: ["README.md"]),
+    .target(name: "CCIMDNNL", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dnnl")]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 ]
@@ -22,7 +23,7 @@ let shims: [Target] = [
 let libraries: [Target] = [
     .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"], exclude: ["README.md"]),
     .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
-    .target(name: "CIMNetwork", dependencies: ["CIMCore"], exclude: ["README.md"]),
+    .target(name: "CIMNetwork", dependencies: ["CIMCore", "CCIMDNNL"], exclude: ["README.md"]),
     .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
     .target(name: "CIMTrain", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar"], exclude: ["README.md"]),

@@ -30,4 +30,5 @@ for threads in (1, 2):
         rates.append(2000 / (time.perf_counter() - t))
     print(f"onnxruntime {ort.__version__} inference, batch 100, {threads} thread(s): {sorted(rates)[1]:.0f} images/s")
 PY
-.build/release/CIMBench onnx runs/bench/resnet20.onnx
+for t in 1 2; do OMP_NUM_THREADS=$t .build/release/CIMBench onnx runs/bench/resnet20.onnx; done
+OMP_NUM_THREADS=1 CIMKIT_CONV=im2col .build/release/CIMBench onnx runs/bench/resnet20.onnx | tail -n 1

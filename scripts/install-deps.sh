@@ -5,6 +5,7 @@
 #   libhdf5-dev, hdf5-tools  HDF5 chip images (h5dump for checks)
 #   pkg-config       finds zlib (and HDF5) for SwiftPM
 #   dataset-fashion-mnist    Fashion-MNIST in /usr/share/datasets/fashion-mnist
+#   libdnnl-dev      oneDNN 2.6: convolution kernels of imported CNNs
 # Optional, never fatal: the Python package h5py for scripts/chip_image_infer.py (with NumPy).
 set -euo pipefail
 
@@ -16,7 +17,7 @@ install_h5py() {
   echo "install-deps: note: h5py not installed (pip failed); scripts/chip_image_infer.py needs it, CIMKit does not"
 }
 
-packages=(libopenblas-dev zlib1g-dev libhdf5-dev hdf5-tools pkg-config dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev libhdf5-dev hdf5-tools pkg-config dataset-fashion-mnist libdnnl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

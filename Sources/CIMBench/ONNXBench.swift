@@ -4,8 +4,9 @@ import CIMONNX
 import Foundation
 
 /// `CIMBench onnx MODEL.onnx`: import time, and digital inference throughput of the imported
-/// network on 2,000 seeded random inputs in batches of 100, with 1 and 2 BLAS threads
-/// (scripts/bench-onnx.sh runs onnxruntime on the same file in the same run).
+/// network on 2,000 seeded random inputs in batches of 100, with `OMP_NUM_THREADS` threads for
+/// oneDNN and OpenBLAS alike (default 1; scripts/bench-onnx.sh runs 1 and 2, and onnxruntime on
+/// the same file in the same run).
 func benchONNX(_ path: String) throws {
     var times: [Double] = []
     var imported: ImportedModel?
@@ -24,7 +25,8 @@ func benchONNX(_ path: String) throws {
     var rng = RandomGenerator(seed: 0, stream: "bench-onnx")
     let inputs = (0..<(count * per)).map { _ in rng.nextFloat() }
     try BLAS.load()
-    for threads in [1, 2] {
+    let threads = Int(ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] ?? "") ?? 1
+    do {
         BLAS.setThreads(threads)
         var n = net
         var rates: [Double] = []
@@ -36,6 +38,7 @@ func benchONNX(_ path: String) throws {
             }
             if r > 0 { rates.append(Double(count) / (ProcessStats.now() - t)) }
         }
-        print(String(format: "CIMKit digital inference, batch %d, %d BLAS thread(s): %.0f images/s", batch, threads, median(rates)))
+        print(String(format: "CIMKit digital inference, batch %d, %d thread(s) (oneDNN convolutions%@): %.0f images/s", batch, threads,
+                     ProcessInfo.processInfo.environment["CIMKIT_CONV"] == "im2col" ? " off: im2col + GEMM" : "", median(rates)))
     }
 }

@@ -7,11 +7,16 @@ import CIMCore
 /// Backward: `dW_j = dY_jᵀ · col_j`, `db = Σ_rows dY`, `dcol_j = dY_j · W_j`, then col2im.
 /// An ungrouped convolution's product goes through the ``WeightProduct`` engine (so a chip
 /// can compute it); a grouped one is computed digitally (a chip maps only ungrouped layers).
+/// Digital inference uses oneDNN's convolution instead (`Convolution+DNNL.swift`; the same
+/// sums in another order: results agree to float32 rounding, tested).
 public struct Convolution: Layer {
     public let spec: ConvolutionSpec
     private var col: [Float] = []
     private var dcol: [Float] = []
     private var inputShape: [Int] = []
+    var dnnl = DNNLConvolution()
+    /// Whether the last forward pass ran on oneDNN (digital inference) rather than im2col + GEMM.
+    public private(set) var lastForwardUsedDNNL = false
 
     public init(spec: ConvolutionSpec) { self.spec = spec }
 
@@ -31,6 +36,13 @@ public struct Convolution: Layer {
     public mutating func forward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, training: Bool,
                                                    engine: inout E, layer: Int) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[3] == spec.inChannels, "Convolution: bad input shape \(x.shape)")
+        // Digital inference: oneDNN's convolution (training keeps im2col, whose columns the
+        // backward pass reuses; a chip engine needs the im2col rows as its input vectors).
+        if !training, E.self == DigitalProduct.self, DNNLConvolution.enabled, let y = dnnlForward(x, parameters: parameters) {
+            lastForwardUsedDNNL = true
+            return y
+        }
+        lastForwardUsedDNNL = false
         let g = geometry(x.shape)
         let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
         let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups

@@ -61,6 +61,32 @@ struct GradientTests {
         #expect(a.forward(x, training: false).data == b.forward(x, training: false).data)
     }
 
+    @Test("digital inference through oneDNN equals im2col + GEMM to float32 rounding (strides, asymmetric padding, dilation, groups, depthwise)",
+          arguments: [
+            ConvolutionSpec(inChannels: 4, outChannels: 6, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 1,
+                            padding: [1, 0, 2, 1], dilationHeight: 2, dilationWidth: 1, groups: 2),
+            ConvolutionSpec(inChannels: 16, outChannels: 16, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1]),
+            ConvolutionSpec(inChannels: 8, outChannels: 8, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                            padding: [1, 1, 1, 1], groups: 8),
+            ConvolutionSpec(inChannels: 8, outChannels: 16, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2),
+          ])
+    func dnnlEqualsIm2col(_ c: ConvolutionSpec) throws {
+        let (h, w, n) = (9, 8, 5)
+        let net = try Network(architecture: Architecture(name: "c", inputShape: [h, w, c.inChannels], layers: [.convolution(spec: c)]
+                              + [.flatten, .dense(inFeatures: try #require(c.outputSize(height: h, width: w)).0
+                                                  * c.outputSize(height: h, width: w)!.1 * c.outChannels, outFeatures: 2)]), seed: 3)
+        var rng = RandomGenerator(seed: 8)
+        var x = Tensor(zeros: [n, h, w, c.inChannels])
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        var a = Convolution(spec: c), b = Convolution(spec: c)
+        let viaDNNL = net.parameters.withUnsafeBufferPointer { a.forward(x, parameters: $0.baseAddress!, training: false) }
+        let viaGEMM = net.parameters.withUnsafeBufferPointer { b.forward(x, parameters: $0.baseAddress!, training: true) }
+        #expect(a.lastForwardUsedDNNL && !b.lastForwardUsedDNNL)
+        #expect(viaDNNL.shape == viaGEMM.shape)
+        let worst = zip(viaDNNL.data, viaGEMM.data).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        #expect(worst < 1e-5, "max relative difference \(worst)")
+    }
+
     @Test("a strided, padded, dilated, grouped convolution equals a direct loop over the definition")
     func convolutionOracle() throws {
         let c = ConvolutionSpec(inChannels: 4, outChannels: 6, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 1,
