@@ -14,7 +14,7 @@ let products: [Product] = [
 let shims: [Target] = [
     .target(name: "CCIMBLAS", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "CCIMKernels", exclude: ["README.md"]),
-    .target(name: "CCIMDNNL", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dnnl")]),
+    .target(name: "CCIMDNNL", exclude: ["README.md"], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 ]

@@ -64,7 +64,11 @@ bad:
     return NULL;
 }
 
-int cim_dnnl_conv_run(cim_dnnl_conv *p, const float *x, const float *weights, const float *bias, float *y) {
+// libgomp, which libdnnl is built against (DNNL_CPU_RUNTIME_OMP); per calling thread.
+extern void omp_set_num_threads(int);
+
+int cim_dnnl_conv_run(cim_dnnl_conv *p, const float *x, const float *weights, const float *bias, float *y, int threads) {
+    if (threads > 0) omp_set_num_threads(threads);
     dnnl_memory_t xm = NULL, wm = NULL, bm = NULL, ym = NULL;
     int ok = dnnl_memory_create(&xm, &p->src_md, p->engine, (void *)x) == dnnl_success
           && dnnl_memory_create(&wm, &p->user_w_md, p->engine, (void *)weights) == dnnl_success

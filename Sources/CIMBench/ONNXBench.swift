@@ -5,8 +5,8 @@ import Foundation
 
 /// `CIMBench onnx MODEL.onnx`: import time, and digital inference throughput of the imported
 /// network on 2,000 seeded random inputs in batches of 100, with `OMP_NUM_THREADS` threads for
-/// oneDNN and OpenBLAS alike (default 1; scripts/bench-onnx.sh runs 1 and 2, and onnxruntime on
-/// the same file in the same run).
+/// OpenBLAS and so oneDNN alike (default 1; scripts/bench-onnx.sh runs 1 and 2, and onnxruntime
+/// on the same file in the same run).
 func benchONNX(_ path: String) throws {
     var times: [Double] = []
     var imported: ImportedModel?

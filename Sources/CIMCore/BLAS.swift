@@ -54,6 +54,10 @@ public enum BLAS {
         }
     }
 
+    /// The number of OpenBLAS threads (1 when the library cannot be loaded); oneDNN's
+    /// convolutions use the same number.
+    public static var threads: Int { Int(cim_blas_threads()) }
+
     /// Sets the number of OpenBLAS threads.
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "BLAS threads must be ≥ 1")

@@ -3,7 +3,8 @@ import CIMCore
 import Foundation
 
 /// The oneDNN primitive of one ``Convolution`` for one input shape, shared by copies of the
-/// layer until one of them runs (then each copy makes its own).
+/// layer until one of them runs (then each copy makes its own). It runs with as many threads
+/// as OpenBLAS has (`BLAS.threads`: 1 in `cim train` by default, `--threads N`).
 final class DNNLConvolution: @unchecked Sendable {
     var handle: OpaquePointer?
     var shape: [Int] = []
@@ -37,7 +38,8 @@ extension Convolution {
         var y = Tensor(zeros: [n, oh, ow, spec.outChannels])
         let status = x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
-                cim_dnnl_conv_run(handle, xp.baseAddress!, parameters, parameters + spec.outChannels * spec.fanIn, yp.baseAddress!)
+                cim_dnnl_conv_run(handle, xp.baseAddress!, parameters, parameters + spec.outChannels * spec.fanIn, yp.baseAddress!,
+                                  Int32(BLAS.threads))
             }
         }
         return status == 0 ? y : nil

@@ -11,9 +11,9 @@ cim_dnnl_conv *cim_dnnl_conv_create(int n, int c, int h, int w, int oc, int oh, 
                                     int stride_h, int stride_w, int pad_t, int pad_l, int pad_b, int pad_r,
                                     int dilation_h, int dilation_w, int groups, char *error, int error_length);
 
-/// y = conv(x, weights) + bias; reorders the weights into the primitive's layout first.
-/// Returns 0 on success.
-int cim_dnnl_conv_run(cim_dnnl_conv *conv, const float *x, const float *weights, const float *bias, float *y);
+/// y = conv(x, weights) + bias with `threads` OpenMP threads in the calling thread (≤ 0: the
+/// OpenMP default); reorders the weights into the primitive's layout first. Returns 0 on success.
+int cim_dnnl_conv_run(cim_dnnl_conv *conv, const float *x, const float *weights, const float *bias, float *y, int threads);
 
 void cim_dnnl_conv_destroy(cim_dnnl_conv *conv);
 
