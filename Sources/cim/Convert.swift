@@ -2,6 +2,7 @@ import ArgumentParser
 import CIMChipImage
 import CIMCore
 import CIMMap
+import CIMONNX
 import Foundation
 
 /// `cim convert`: re-maps a chip image onto another chip without retraining.
@@ -13,14 +14,36 @@ struct Convert: ParsableCommand {
             when the image carries them (an on-chip-trained source, --weights programmed) or from the
             image's tile targets (--weights digital), then quantised and placed for --chip.
             Example: cim convert exported/lenet-soc.h5 --chip wu2023-inference --out exported/lenet-inference.h5
+            With --to onnx, writes instead the network as the programmed chip computes it (effective weights
+            s·(G⁺ − G⁻) from the stored targets and scales, digital biases, no periphery) as an ONNX model
+            (opset 17, input NCHW float32 `input`, output `logits`) that onnxruntime runs:
+            cim convert exported/lenet-inference.h5 --to onnx --out lenet-deployed.onnx
             """)
 
     @Argument(help: "The chip image to convert (.h5).")
     var image: String
 
+    @Option(help: "Write another format instead of a chip image: onnx (the effective weights as an ONNX model, to --out).")
+    var to: String?
+
     @OptionGroup var options: MappingOptions
 
     func run() throws {
+        if let to {
+            guard to == "onnx" else { throw CIMError.invalidConfig(field: "--to", reason: "'\(to)' is not a format (onnx)") }
+            guard options.out.lowercased().hasSuffix(".onnx") else {
+                throw CIMError.invalidConfig(field: "--out", reason: "'\(options.out)' must end in .onnx with --to onnx")
+            }
+            if !options.overwrite, FileManager.default.fileExists(atPath: options.out) {
+                throw CIMError.io(path: options.out, reason: "already exists (use --overwrite)")
+            }
+            let network = try ChipImageFile.read(path: image).quantizedNetwork()
+            try ONNXWriter.write(network, producer: "CIMKit \(CIMKitVersion.string) (cim convert \((image as NSString).lastPathComponent))",
+                                 to: options.out)
+            print("wrote \(options.out): \(network.architecture.layers.count) layers, \(network.architecture.weightCount) weights "
+                + "as the chip image holds them (effective weights, no periphery)")
+            return
+        }
         let old = try ChipImageFile.read(path: image)
         let oldNetwork = try old.quantizedNetwork()
         let model = TrainedModel(network: oldNetwork, source: old.source, provenance: old.provenance, seed: old.info.seed)

@@ -1,3 +1,6 @@
+import CIMChipImage
+import CIMMap
+import CIMTrain
 import Foundation
 import Testing
 
@@ -63,6 +66,28 @@ extension CLITests {
             #expect(both.status != 0 && both.stderr.contains("--init") && !FileManager.default.fileExists(atPath: dir + "/bad"), "stderr: \(both.stderr)")
             let wrongShape = try cli.cim(["train", "--init", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/dw"])
             #expect(wrongShape.status != 0 && wrongShape.stderr.contains("expects [16, 16, 3]"), "stderr: \(wrongShape.stderr)")
+        }
+
+        @Test("cim convert --to onnx writes the image's effective weights: imported again, they are the image's quantised network exactly")
+        func convertToONNX() throws {
+            let dir = cli.tempDir()
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let image = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("exported/lenet-wu2023-mp-inference.h5").path
+            let r = try cli.cim(["convert", image, "--to", "onnx", "--out", dir + "/deployed.onnx"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let i = try cli.cim(["import", dir + "/deployed.onnx", "--out", dir + "/back"])
+            #expect(i.status == 0, "stderr: \(i.stderr)")
+            let back = try WeightsFile.read(path: dir + "/back/model.safetensors").network
+            let expected = try ChipImageFile.read(path: image).quantizedNetwork()
+            #expect(back.parameters == expected.parameters && back.architecture.layers == expected.architecture.layers)
+            for (args, message) in [(["--to", "pdf", "--out", dir + "/x.onnx"], "--to"), (["--to", "onnx", "--out", dir + "/x.h5"], "--out"),
+                                    (["--to", "onnx", "--out", dir + "/deployed.onnx"], "already exists")] {
+                let bad = try cli.cim(["convert", image] + args)
+                #expect(bad.status != 0 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1, "stderr: \(bad.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/x.onnx") && !FileManager.default.fileExists(atPath: dir + "/x.h5"))
         }
 
         @Test("bad ONNX input: one error line, non-zero exit, nothing written", arguments: [
