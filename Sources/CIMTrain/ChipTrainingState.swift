@@ -35,8 +35,11 @@ public struct ChipTrainingState: Sendable {
     var factorsPlus: [[Float]] = [], factorsMinus: [[Float]] = []
 
     /// Builds and programs the chip for `network` and replaces its weights by the read-back
-    /// digital weights W_FP.
-    public init(config: OnChipConfig, network: inout Network, seed: UInt64) throws(CIMError) {
+    /// digital weights W_FP. With `keepWeights` (fine-tuning given weights, `cim train --init`)
+    /// every pair is instead written (write-and-verify) to the nearest levels of the network's
+    /// own weight, each layer's scale widened when its largest |w| exceeds the default range,
+    /// and W_FP keeps the given weights.
+    public init(config: OnChipConfig, network: inout Network, seed: UInt64, keepWeights: Bool = false) throws(CIMError) {
         try config.validate()
         let spec = try config.chipSpec()
         self.config = config
@@ -55,9 +58,27 @@ public struct ChipTrainingState: Sendable {
             let bound = 1 / Double(fanIn).squareRoot()
             let window = spec.device.gMaxMicroSiemens - spec.device.gMinMicroSiemens
             let range = config.weightRange ?? window / (spec.device.initialMaxMicroSiemens - spec.device.gMinMicroSiemens)
-            let scale = Float(range * bound / window)
+            let given = params[network.offsets[i]..<(network.offsets[i] + fanIn * out)]
+            let largest = keepWeights ? Double(given.map { abs($0) }.max() ?? 0) : 0
+            let scale = Float(max(range * bound, largest) / window)
             var xl = CrossbarLayer(inputs: fanIn, outputs: out, spec: spec, weightPerMicroSiemens: scale)
             attempts += xl.initialize(rng: &rng)
+            if keepWeights {
+                guard pulse == nil else {
+                    throw .invalidConfig(field: "--init", reason: "programming given weights onto a pulse-programmed chip is not supported yet")
+                }
+                let pair = PairTargets(device: spec.device)
+                for o in 0..<out {
+                    for k in 0..<fanIn {
+                        let index = k * out + o
+                        let t = pair.targets(plus: xl.targetPlus[index], minus: xl.targetMinus[index],
+                                             difference: Double(given[network.offsets[i] + o * fanIn + k] / scale))
+                        attempts += xl.program(index, plus: t.plus, minus: t.minus, rng: &rng).trials
+                    }
+                }
+                layers[i] = xl
+                continue
+            }
             if let pulse {
                 factorsPlus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))
                 factorsMinus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))

@@ -36,7 +36,7 @@ public struct Trainer: Sendable {
         var network = try Network(architecture: config.architecture, seed: config.seed)
         if let initialParameters { try network.setParameters(initialParameters) }
         if let onChip = config.onChip {
-            chip = try ChipTrainingState(config: onChip, network: &network, seed: config.seed)
+            chip = try ChipTrainingState(config: onChip, network: &network, seed: config.seed, keepWeights: initialParameters != nil)
         }
         self.network = network
         self.optimizer = config.optimizer.make(count: network.parameters.count)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CIMCore
+import CIMData
 import CIMMap
 import CIMNetwork
 import CIMONNX
@@ -30,6 +31,9 @@ struct Import: ParsableCommand {
     @Flag(help: "Replace an existing DIR/model.safetensors.")
     var overwrite = false
 
+    @Option(help: "Also print the imported network's digital accuracy on this dataset's test set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var accuracy: String?
+
     func run() throws {
         let target = out + "/model.safetensors"
         if !overwrite, FileManager.default.fileExists(atPath: target) {
@@ -37,6 +41,10 @@ struct Import: ParsableCommand {
         }
         let (imported, metadata) = try Self.load(model)
         let network = try imported.network()
+        let test = try accuracy.map { name throws(CIMError) in try DatasetCatalog.loadTest(try DatasetName.named(name)) }
+        if let test, network.architecture.inputShape != [test.height, test.width, 1] {
+            throw CIMError.invalidConfig(field: "--accuracy", reason: "the test images are \(test.height)×\(test.width)×1, the model expects \(network.architecture.inputShape)")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CIMError.io(path: out, reason: "is a file, not a directory")
@@ -49,6 +57,11 @@ struct Import: ParsableCommand {
         print("imported \(model): \(a.layers.map(\.description).joined(separator: ", "))")
         print("input \(a.inputShape[0])×\(a.inputShape[1])×\(a.inputShape[2]) (H×W×C), \(a.parameterCount) parameters, \(a.weightCount) weights")
         for note in imported.notes { print("  " + note) }
+        if let test, let name = accuracy {
+            try BLAS.load()
+            let r = Evaluator.evaluate(network, on: test)
+            print(String(format: "digital accuracy on the %d %@ test images: %.2f %% (%d correct)", test.count, name, 100 * r.accuracy, r.correct))
+        }
         print("wrote \(target)")
     }
 

@@ -21,6 +21,31 @@ struct OnChipTrainingTests {
 
     func data(_ c: TrainingConfig) throws -> DatasetSplits { try limitedData(c) }
 
+    @Test("given weights (cim train --init) are written to the chip: W_FP keeps them, the devices hold their nearest levels; a pulse chip refuses")
+    func givenWeightsProgrammed() throws {
+        let c0 = config(nil)
+        let given = try Network(architecture: try c0.architecture, seed: 9).parameters.map { $0 * 3 }  // beyond the default range
+        var c = config(OnChipConfig(rule: .mixedPrecision, chip: ChipPreset.wu2023SoC.rawValue, threshold: 1, periphery: false))
+        c.onChip?.customDevice = DevicePreset.brram4bit.model  // 16 levels
+        c.onChip?.customDevice?.programmingSigmaMicroSiemens = 0
+        let t = try Trainer(config: c, data: data(c), initialParameters: given)
+        #expect(t.network.parameters == given)
+        let chip = try #require(t.chip)
+        for l in chip.weightedLayers {
+            let xl = chip.engine.layers[l]!
+            var none: RandomGenerator? = nil
+            let w = xl.readWeights(rng: &none)
+            let off = t.network.offsets[l]
+            let step = Float(xl.spec.device.levelSpacingMicroSiemens) * xl.weightPerMicroSiemens
+            let gap = w.indices.map { abs(w[$0] - given[off + $0]) }.max()!
+            #expect(gap <= step / 2 + 1e-6, "layer \(l): devices differ from the given weights by \(gap) (half a level is \(step / 2))")
+        }
+        var pulse = c
+        pulse.onChip = OnChipConfig(rule: .mixedPrecisionPulse, device: PulseDevicePreset.pcmNandakumar2020.rawValue)
+        let refused = #expect(throws: CIMError.self) { try Trainer(config: pulse, data: data(pulse), initialParameters: given) }
+        #expect(refused?.description.contains("--init") == true, "\(String(describing: refused))")
+    }
+
     @Test("oracle: ideal device, ideal periphery and threshold 0 make mixed precision equal digital training")
     func idealEqualsDigital() throws {
         let chip = OnChipConfig(rule: .mixedPrecision, chip: ChipPreset.ideal.rawValue, threshold: 0, periphery: false)

@@ -17,8 +17,9 @@ extension CLITests {
             let dir = cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let onnx = Self.fixtures + "/lenet.torchscript_keepbn.onnx"
-            let r = try cli.cim(["import", onnx, "--out", dir + "/imported"])
+            let r = try cli.cim(["import", onnx, "--out", dir + "/imported", "--accuracy", "mnist"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(r.stdout.contains("digital accuracy on the 10000 mnist test images: "), "stdout: \(r.stdout)")
             #expect(r.stdout.contains("conv 1→6 5×5, relu, maxpool 2, conv 6→16 5×5, relu, maxpool 2, flatten, fc 256→120, tanh, fc 120→10"),
                     "stdout: \(r.stdout)")
             #expect(r.stdout.contains("folded into layer 0") && r.stdout.contains("input normalisation folded"), "stdout: \(r.stdout)")
@@ -64,6 +65,9 @@ extension CLITests {
             #expect(scratch.status == 0, "stderr: \(scratch.stderr)")
             let both = try cli.cim(["train", "--init", onnx, "--model", "cnn16", "--out", dir + "/bad"])
             #expect(both.status != 0 && both.stderr.contains("--init") && !FileManager.default.fileExists(atPath: dir + "/bad"), "stderr: \(both.stderr)")
+            let badAccuracy = try cli.cim(["import", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/dwi", "--accuracy", "mnist"])
+            #expect(badAccuracy.status != 0 && badAccuracy.stderr.contains("--accuracy") && !FileManager.default.fileExists(atPath: dir + "/dwi"),
+                    "stderr: \(badAccuracy.stderr)")
             let wrongShape = try cli.cim(["train", "--init", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/dw"])
             #expect(wrongShape.status != 0 && wrongShape.stderr.contains("expects [16, 16, 3]"), "stderr: \(wrongShape.stderr)")
         }
