@@ -19,7 +19,7 @@ struct CIM: ParsableCommand {
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failures as LineFailures {
             for line in failures.lines { FileHandle.standardError.write(Data("error: \(line)\n".utf8)) }
@@ -42,6 +42,22 @@ struct CIM: ParsableCommand {
             Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
         }
     }
+}
+
+/// `--x -3` → `--x=-3`: the argument parser reads a token starting with `-` as an option, so a
+/// negative number after an option would be reported as a missing value instead of reaching
+/// the option's own range check.
+func joiningNegativeValues(_ args: [String]) -> [String] {
+    var out: [String] = []
+    for a in args {
+        if let last = out.last, last.hasPrefix("--"), !last.contains("="), a.count > 1, a.hasPrefix("-"),
+           a.dropFirst().first.map({ $0.isNumber || $0 == "." }) == true {
+            out[out.count - 1] = last + "=" + a
+        } else {
+            out.append(a)
+        }
+    }
+    return out
 }
 
 /// Writes `text` to stderr without a newline.

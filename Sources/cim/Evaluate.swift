@@ -113,6 +113,7 @@ struct Evaluate: ParsableCommand {
         try BLAS.load()
         BLAS.setThreads(1)
         let evaluator = try RobustnessEvaluator(config: config, test: test, datasetName: datasetName)
+        try OutputDirectory.prepare(out)  // before the audit, not after it
         let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
         let bar = TrialProgress(enabled: !quiet)
         if !quiet {

@@ -45,13 +45,7 @@ struct Import: ParsableCommand {
         if let test, network.architecture.inputShape != [test.height, test.width, 1] {
             throw CIMError.invalidConfig(field: "--accuracy", reason: "the test images are \(test.height)×\(test.width)×1, the model expects \(network.architecture.inputShape)")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw CIMError.io(path: out, reason: "is a file, not a directory")
-        }
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw CIMError.io(path: out, reason: "cannot create the output directory")
-        }
+        try OutputDirectory.prepare(out)
         try WeightsFile.write(network, metadata: metadata, to: target)
         let a = imported.architecture
         print("imported \(model): \(a.layers.map(\.description).joined(separator: ", "))")

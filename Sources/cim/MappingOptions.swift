@@ -104,9 +104,11 @@ struct MappingOptions: ParsableArguments {
     /// `note` makes extra lines from the finished image (printed before the summary).
     func run(model: TrainedModel, note: (ChipImage) throws -> String? = { _ in nil }) throws {
         let config = try config()
-        if !overwrite, FileManager.default.fileExists(atPath: out) {
-            throw CIMError.io(path: out, reason: "exists (use --overwrite or another --out)")
+        let reportPath = String(out.dropLast(3)) + ".mapping.json"
+        for path in [out, reportPath] where !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw CIMError.io(path: path, reason: "exists (use --overwrite or another --out)")
         }
+        try OutputDirectory.prepare(forFile: out)
         let defectMap = try defects.map { path throws(CIMError) in
             try DefectMap.read(path: path, tileRows: config.spec.tileRows, tileColumns: config.spec.tileColumns, tileCount: config.spec.tileCount)
         }
@@ -119,7 +121,6 @@ struct MappingOptions: ParsableArguments {
         if strict, !failed.isEmpty {
             throw LineFailures(lines: failed.map { "check \($0.name) failed: \($0.detail)" })
         }
-        let reportPath = String(out.dropLast(3)) + ".mapping.json"
         try ChipImageFile.write(image, to: out)
         try AtomicFile.write(Data(jsonText(image.report).utf8), to: reportPath)
         if json {

@@ -5,7 +5,7 @@ import Foundation
 /// Writes a robustness report (JSON and SVG plots) and prints its table.
 enum ReportOutput {
     static func write(_ report: RobustnessReport, to dir: String, json: Bool) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(dir)
         var written: [String] = []
         if let s = report.shard {
             let path = dir + "/robustness.shard-\(s.index)-of-\(s.count).json"

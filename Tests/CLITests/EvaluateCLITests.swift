@@ -123,6 +123,8 @@ extension CLITests {
             (["--stuck-rate", "2"], "--stuck-rate"),
             (["--dataset", "cifar"], "unknown dataset 'cifar'"),
             (["--jobs", "0"], "--jobs"),
+            (["--trials", "-3"], "invalid --trials: -3 must be in 1…1000000"),
+            (["--test-limit", "-1"], "--test-limit"),
         ])
         func badFlags(_ extra: [String], _ message: String) throws {
             let dir = try imageDir()
@@ -147,6 +149,22 @@ extension CLITests {
             let loose = try cli.cim(["export", dir + "/model.safetensors", "--chip", "wu2023-inference", "--out", dir + "/s.h5",
                                      "--calibration", "32", "--monte-carlo", "2", "--max-programming-error", "0.0001"])
             #expect(loose.status == 0 && loose.stdout.contains("check FAIL  programming-error"), "stdout: \(loose.stdout)")
+        }
+
+        @Test("output locations: export creates the image's directory, an --out that is a file is one line before any work, an existing mapping.json needs --overwrite")
+        func outputLocations() throws {
+            let dir = try imageDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let export = ["export", dir + "/model.safetensors", "--chip", "wu2023-inference", "--calibration", "0", "--monte-carlo", "0"]
+            let created = try cli.cim(export + ["--out", dir + "/new/sub/b.h5"])
+            #expect(created.status == 0 && FileManager.default.fileExists(atPath: dir + "/new/sub/b.mapping.json"), "stderr: \(created.stderr)")
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/c.mapping.json"))
+            let kept = try cli.cim(export + ["--out", dir + "/c.h5"])
+            #expect(kept.status != 0 && kept.stderr.contains("c.mapping.json: exists") && !FileManager.default.fileExists(atPath: dir + "/c.h5"),
+                    "stderr: \(kept.stderr)")
+            try Data().write(to: URL(fileURLWithPath: dir + "/afile"))
+            let r = try cli.cim(["evaluate", dir + "/a.h5", "--trials", "1", "--test-limit", "10", "--out", dir + "/afile"])
+            #expect(r.status != 0 && r.stderr == "error: \(dir)/afile: is a file, not a directory\n", "stderr: \(r.stderr)")
         }
 
         @Test("a missing or damaged image is refused with its path")
