@@ -14,6 +14,7 @@ public struct RobustnessEvaluator: Sendable {
 
     public init(config: EvaluationConfig, test: ImageDataset, datasetName: String) throws(CIMError) {
         try config.validate()
+        guard test.count >= 1 else { throw .invalidConfig(field: "dataset", reason: "\(datasetName) has no test images") }
         self.config = config
         self.test = config.testLimit.map { test.prefix($0) } ?? test
         self.datasetName = datasetName

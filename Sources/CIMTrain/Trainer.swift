@@ -44,6 +44,10 @@ public struct Trainer: Sendable {
 
     /// Checks that the images fit the model.
     static func checkShapes(_ config: TrainingConfig, _ data: DatasetSplits) throws(CIMError) {
+        guard data.train.count >= 1, data.test.count >= 1 else {
+            throw CIMError.invalidConfig(field: "dataset", reason:
+                "\(data.name) has \(data.train.count) training and \(data.test.count) test images; both must be ≥ 1")
+        }
         let expected = try config.architecture.inputShape
         guard [data.train.height, data.train.width, 1] == expected else {
             throw CIMError.invalidConfig(field: "dataset", reason:

@@ -167,7 +167,29 @@ extension CLITests {
             #expect(r.status != 0 && r.stderr == "error: \(dir)/afile: is a file, not a directory\n", "stderr: \(r.stderr)")
         }
 
-        @Test("a missing or damaged image is refused with its path")
+        @Test("a dataset directory without images is one error line for train and evaluate, not an endless loop or a crash")
+        func emptyDataset() throws {
+            let dir = try imageDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let data = dir + "/empty"
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            func idx(_ magic: UInt8, _ dims: [UInt32]) -> Data {
+                var d = Data([0, 0, 8, magic])
+                for v in dims { d += withUnsafeBytes(of: v.bigEndian) { Data($0) } }
+                return d
+            }
+            for split in ["train", "t10k"] {
+                try idx(3, [0, 28, 28]).write(to: URL(fileURLWithPath: "\(data)/\(split)-images-idx3-ubyte"))
+                try idx(1, [0]).write(to: URL(fileURLWithPath: "\(data)/\(split)-labels-idx1-ubyte"))
+            }
+            for args in [["train", "--data", data, "--out", dir + "/run"], ["evaluate", dir + "/a.h5", "--data", data, "--out", dir + "/ev"]] {
+                let r = try cli.cim(args)
+                #expect(r.status != 0 && r.stderr.contains("invalid dataset") && r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/run/training.json") && !FileManager.default.fileExists(atPath: dir + "/ev"))
+        }
+
+                @Test("a missing or damaged image is refused with its path")
         func badImage() throws {
             let dir = try imageDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
