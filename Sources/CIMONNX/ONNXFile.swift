@@ -16,6 +16,11 @@ public enum ONNXFile {
 
     /// Reads and decodes `path`.
     public static func read(path: String, limits: ONNXLimits = ONNXLimits()) throws(CIMError) -> ONNXModel {
+        try decode(try bytes(path: path, limits: limits), path: path, limits: limits)
+    }
+
+    /// The bytes of `path`: a regular file within `limits.maxFileBytes`.
+    public static func bytes(path: String, limits: ONNXLimits = ONNXLimits()) throws(CIMError) -> Data {
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
             throw .io(path: path, reason: "no such file")
@@ -26,7 +31,7 @@ public enum ONNXFile {
             throw .format(path: path, reason: "\(size) bytes is larger than the \(limits.maxFileBytes >> 20) MB limit for ONNX files")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read file") }
-        return try decode(data, path: path, limits: limits)
+        return data
     }
 
     /// Decodes the bytes of an `.onnx` file; `path` names it in errors and locates external data.

@@ -49,6 +49,9 @@ public struct ChipTrainingState: Sendable {
         var params = network.parameters
         let pulse = config.pulseDevice()
         var attempts = 0
+        if keepWeights, pulse != nil {
+            throw .invalidConfig(field: "--init", reason: "programming given weights onto a pulse-programmed chip is not supported yet")
+        }
         for (i, layer) in network.architecture.layers.enumerated() {
             guard let (fanIn, out) = layer.matrixShape else { continue }
             if case let .convolution(c) = layer, c.groups != 1 {
@@ -64,9 +67,6 @@ public struct ChipTrainingState: Sendable {
             var xl = CrossbarLayer(inputs: fanIn, outputs: out, spec: spec, weightPerMicroSiemens: scale)
             attempts += xl.initialize(rng: &rng)
             if keepWeights {
-                guard pulse == nil else {
-                    throw .invalidConfig(field: "--init", reason: "programming given weights onto a pulse-programmed chip is not supported yet")
-                }
                 let pair = PairTargets(device: spec.device)
                 for o in 0..<out {
                     for k in 0..<fanIn {

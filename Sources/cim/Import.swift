@@ -16,9 +16,10 @@ struct Import: ParsableCommand {
             Writes DIR/model.safetensors (schemas/weights-v1.md) with the ONNX file's name, SHA-256, producer,
             opset and what the import folded in its metadata. BatchNorm, bias adds and input normalisation are
             folded into the conv and dense layers; a softmax at the output is dropped (the predicted class is
-            the same). Today CIMKit imports chains: valid stride-1 convolutions, dense layers, ReLU/tanh/sigmoid,
-            non-overlapping max pooling and flattening; anything else is one error naming the node.
-            `cim export` also takes an .onnx file directly.
+            the same). Imported: layer graphs with residual adds; convolutions with stride, padding, dilation and
+            groups; dense layers; ReLU, leaky ReLU, clip, tanh, sigmoid; max, average and global average pooling;
+            flatten. Anything else is one error naming the node. `cim export` also takes an .onnx file directly
+            (chip image v1 holds valid stride-1 convolutions, dense layers and max pooling in a chain).
             Example: cim import model.onnx --out runs/imported
             """)
 
@@ -61,10 +62,11 @@ struct Import: ParsableCommand {
 
     /// Reads and imports an ONNX file; the metadata records where it came from.
     static func load(_ path: String) throws(CIMError) -> (ImportedModel, [String: String]) {
-        let onnx = try ONNXFile.read(path: path)
+        let bytes = try ONNXFile.bytes(path: path)
+        let onnx = try ONNXFile.decode(bytes, path: path)
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let imported = try ONNXImporter.importModel(onnx, name: name, path: path)
-        let sha = FileManager.default.contents(atPath: path).map { SHA256.hex(of: $0) } ?? ""
+        let sha = SHA256.hex(of: bytes)
         var metadata = ["source": "onnx", "onnx_file": (path as NSString).lastPathComponent,
                         "onnx_sha256": sha, "onnx_opset": String(onnx.opset), "onnx_ir_version": String(onnx.irVersion),
                         "onnx_output_transform": imported.outputTransform.rawValue]
