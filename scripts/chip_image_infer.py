@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v1.md.
+"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v2.md.
 
-It opens an HDF5 chip image (written by `cim export` or `cim convert`), prints a summary,
-rebuilds the network from /network, gathers every weighted layer's G+ and G- from /tiles
-through the layer's blocks, and classifies the MNIST test set with a noiseless chip and an
-ideal periphery (no DAC/ADC quantisation or clipping):
+It opens an HDF5 chip image (schema version 1 or 2, written by `cim export` or `cim convert`),
+prints a summary, rebuilds the network (a chain, or in v2 a layer graph) from /network, gathers
+every weighted layer's G+ and G- from /tiles through the layer's blocks, and classifies the test
+set of an IDX directory (MNIST by default) with a noiseless chip:
 
-    y = weight_per_uS * x @ (G+ - G-) + bias        x: [N, rows], G: [rows, columns] in uS
+    ideal periphery (default):  y = x @ (weight_per_uS * (G+ - G-)) + bias
+    --periphery chip:           the DAC, the per-tile ADC and the digital rescaling of the schema
+                                ("The periphery"), without noise
 
 Usage:
-    python3 scripts/chip_image_infer.py IMAGE [--data DIR] [--limit N]
-    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v1.schema.json
+    python3 scripts/chip_image_infer.py IMAGE [--data DIR] [--limit N] [--periphery ideal|chip]
+                                        [--predictions FILE] [--logits FILE]
+    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v2.schema.json
 """
 import argparse
 import gzip
@@ -21,12 +24,15 @@ import sys
 import h5py
 import numpy as np
 
-FORMAT, VERSION = "cimkit-chip-image", 1
+FORMAT, VERSIONS = "cimkit-chip-image", (1, 2)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, os.pardir, "datasets", "mnist")
+F32 = np.float32
 # architecture_json spells a layer kind as the Swift enum case; the layer groups' `kind` in snake case
 JSON_KIND = {"conv2d": "conv2d", "dense": "dense", "maxPool": "max_pool", "relu": "relu",
-             "tanh": "tanh", "sigmoid": "sigmoid", "flatten": "flatten"}
+             "tanh": "tanh", "sigmoid": "sigmoid", "flatten": "flatten", "convolution": "convolution",
+             "avgPool": "avg_pool", "globalAvgPool": "global_avg_pool", "leakyRelu": "leaky_relu",
+             "clip": "clip", "add": "add"}
 
 
 def plain(value):
@@ -60,7 +66,7 @@ def gather(layer, g_plus, g_minus):
     a = layer.attrs
     fields = layer["blocks"].attrs["fields"].split(",")
     row_map = layer["block_row_map"][()]
-    gp = np.full((a["rows"], a["columns"]), np.nan, np.float32)
+    gp = np.full((a["rows"], a["columns"]), np.nan, F32)
     gm = gp.copy()
     offset = 0
     for values in layer["blocks"][()]:
@@ -78,11 +84,14 @@ def gather(layer, g_plus, g_minus):
 
 
 def load_network(f):
-    """The layers in architecture order: each group's attributes, plus W and bias if weighted."""
-    if f.attrs["format"] != FORMAT or f.attrs["format_version"] != VERSION:
-        raise ValueError(f"not a {FORMAT} version {VERSION} file")
+    """The layers in architecture order: each group's attributes (plus `inputs`, and for a
+    weighted layer its gathered G+/G-, W and bias), and the preprocessing."""
+    version = int(f.attrs["format_version"])
+    if f.attrs["format"] != FORMAT or version not in VERSIONS:
+        raise ValueError(f"not a {FORMAT} file of version {VERSIONS}")
     net = f["network"]
     arch = json.loads(net.attrs["architecture_json"])  # authoritative; the groups repeat it
+    pre = json.loads(net.attrs["preprocessing_json"]) if version >= 2 else {"pixelDivisor": 255, "layout": "NHWC"}
     g_plus, g_minus = f["tiles/g_plus"][()], f["tiles/g_minus"][()]
     layers = []
     for i, spec in enumerate(arch["layers"]):
@@ -90,45 +99,149 @@ def load_network(f):
         layer = {k: plain(v) for k, v in group.attrs.items()}
         if layer["kind"] != JSON_KIND[next(iter(spec))]:
             raise ValueError(f"{group.name}: kind {layer['kind']}, architecture_json has {spec}")
-        if "weight_per_uS" in layer:  # weighted: conv2d or dense
-            gp, gm = gather(group, g_plus, g_minus)
-            layer["W"] = np.float32(layer["weight_per_uS"]) * (gp - gm)  # [rows, columns]
+        if version == 1:
+            layer["inputs"] = [i - 1]  # a chain
+        elif arch.get("inputs") is not None and layer["inputs"] != arch["inputs"][i]:
+            raise ValueError(f"{group.name}: inputs {layer['inputs']}, architecture_json has {arch['inputs'][i]}")
+        if "weight_per_uS" in layer:  # weighted: conv2d, convolution or dense
+            layer.setdefault("groups", 1)
+            layer["gp"], layer["gm"] = gather(group, g_plus, g_minus)
+            layer["W"] = F32(layer["weight_per_uS"]) * (layer["gp"] - layer["gm"])  # [rows, columns]
             layer["bias"] = group["bias"][()]
-            layer["blocks"] = len(group["blocks"])
+            layer["n_blocks"] = len(group["blocks"])
         layers.append(layer)
-    return arch, layers
+    return arch, layers, pre
 
 
-def im2col(x, k):
-    """[N, H, W, C] -> [N, H-k+1, W-k+1, k*k*C]: each receptive field in (kh, kw, c) order."""
+def im2col(x, kernel, stride, padding, dilation):
+    """[N, H, W, C] -> [N, OH, OW, KH*KW*C]: each receptive field in (kh, kw, c) order, with
+    zero padding (top, left, bottom, right), stride and dilation."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    top, left, bottom, right = padding
+    x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
     n, h, w, c = x.shape
-    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))  # [N, OH, OW, C, kh, kw]
-    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n, h - k + 1, w - k + 1, k * k * c)
+    oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+    cols = [x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
+            for i in range(kh) for j in range(kw)]              # each [N, OH, OW, C]
+    return np.stack(cols, axis=3).reshape(n, oh, ow, kh * kw * c)
 
 
-def forward(layers, x):
-    """Logits of a batch x ([N, H, W, C], NHWC) with the ideal periphery."""
+def chip_product(x, gp, gm, scale, spec):
+    """x @ W as the chip computes it without noise (schema "The periphery"); x [M, R]."""
+    v, tile_rows = F32(spec["device"]["readVoltage"]), spec["tileRows"]
+    dac, adc = spec["dac"], spec["adc"]
+    m = np.abs(x).max(axis=1, keepdims=True)
+    m[~(m > 0)] = 1
+    q = x * (F32(1) / m)                                      # 1. DAC: x * (1/m), not x / m
+    if dac["bits"] > 0:
+        levels = F32(2 ** dac["bits"] - 1)
+        q = np.rint(q * levels) * (F32(1) / levels)
+    dg = gp - gm
+    acc = np.zeros((len(x), gp.shape[1]), F32)
+    for sign, phase in ((1, np.maximum(q, F32(0))), (-1, np.maximum(-q, F32(0)))):
+        for r0 in range(0, len(gp), tile_rows):                # one tile row block
+            i = v * (phase[:, r0:r0 + tile_rows] @ dg[r0:r0 + tile_rows])
+            if adc["bits"] > 0:
+                fs = F32(adc["fullScaleMicroAmps"])
+                step = F32(adc["fullScaleMicroAmps"] / (2 ** (adc["bits"] - 1) - 1))   # float64, then float32
+                i = np.clip(np.rint(i * (F32(1) / step)) * step, -fs, fs)
+            acc = acc + F32(sign) * i
+    return (m * (F32(scale) / v)) * acc
+
+
+def weighted(layer, x2, spec, periphery):
+    """The layer's product plus bias for im2col rows x2 ([M, R*groups] for grouped layers)."""
+    g, cols = layer["groups"], layer["columns"]
+    r, w = layer["rows"], cols // g
+    out = np.empty((len(x2), cols), F32)
+    for j in range(g):                        # group j: inputs j*R.., columns j*w..
+        xj = x2[:, j * r:(j + 1) * r]
+        c = slice(j * w, (j + 1) * w)
+        if periphery == "chip":
+            out[:, c] = chip_product(xj, layer["gp"][:, c], layer["gm"][:, c], layer["weight_per_uS"], spec)
+        else:
+            out[:, c] = xj @ layer["W"][:, c]
+    return out + layer["bias"]
+
+
+def pool_windows(x, kernel, stride, padding):
+    """Yields (i, j, slice of x) for every output position of a pooling window."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    top, left, bottom, right = padding
+    oh, ow = (h + top + bottom - kh) // sh + 1, (w + left + right - kw) // sw + 1
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = i * sh - top, j * sw - left
+            y1, x1 = min(y0 + kh, h + bottom), min(x0 + kw, w + right)
+            yield i, j, oh, ow, (y1 - y0) * (x1 - x0), (max(y0, 0), min(y1, h), max(x0, 0), min(x1, w))
+
+
+def avg_pool(x, kernel, stride, padding, include_pad):
+    """Sums each window sequentially in (row, column) order from 0 in float32, then divides."""
+    out = None
+    for i, j, oh, ow, full, (ya, yb, xa, xb) in pool_windows(x, kernel, stride, padding):
+        if out is None:
+            out = np.zeros((len(x), oh, ow, x.shape[3]), F32)
+        s = np.zeros((len(x), x.shape[3]), F32)
+        for yy in range(ya, yb):
+            for xx in range(xa, xb):
+                s = s + x[:, yy, xx, :]
+        out[:, i, j, :] = s / F32(full if include_pad else max((yb - ya) * (xb - xa), 1))
+    return out
+
+
+def conv_as_matrix(layer):
+    """kernel, stride, padding, dilation of a conv2d or convolution layer."""
+    if layer["kind"] == "conv2d":
+        k = layer["kernel"]
+        return (k, k), (1, 1), (0, 0, 0, 0), (1, 1)
+    return tuple(layer["kernel"]), tuple(layer["stride"]), tuple(layer["padding"]), tuple(layer["dilation"])
+
+
+def forward(layers, x, spec, periphery="ideal"):
+    """Logits of a batch x ([N, H, W, C], NHWC, float32)."""
+    outs = []
     for layer in layers:
-        kind = layer["kind"]
-        if kind == "conv2d":      # valid, stride 1: one matrix row per (kh, kw, c)
-            x = im2col(x, layer["kernel"]) @ layer["W"] + layer["bias"]
+        a = [x if k == -1 else outs[k] for k in layer["inputs"]]
+        kind, y = layer["kind"], a[0]
+        if kind in ("conv2d", "convolution"):
+            kernel, stride, padding, dilation = conv_as_matrix(layer)
+            g = layer["groups"]
+            n, c = len(y), y.shape[3]
+            # im2col per group (channels j*C/g ..), side by side: [M, KH*KW*C/g * g]
+            groups = [im2col(y[..., j * c // g:(j + 1) * c // g], kernel, stride, padding, dilation) for j in range(g)]
+            oh, ow = groups[0].shape[1:3]
+            x2 = np.concatenate([t.reshape(n * oh * ow, -1) for t in groups], axis=1)
+            y = weighted(layer, x2, spec, periphery).reshape(n, oh, ow, layer["columns"])
         elif kind == "dense":
-            x = x @ layer["W"] + layer["bias"]
+            y = weighted(layer, y, spec, periphery)
         elif kind == "max_pool":  # non-overlapping windows; the remainder is dropped
             s = layer["size"]
-            n, h, w, c = x.shape
-            x = x[:, :h // s * s, :w // s * s].reshape(n, h // s, s, w // s, s, c).max(axis=(2, 4))
+            n, h, w, c = y.shape
+            y = y[:, :h // s * s, :w // s * s].reshape(n, h // s, s, w // s, s, c).max(axis=(2, 4))
+        elif kind == "avg_pool":
+            y = avg_pool(y, layer["kernel"], layer["stride"], layer["padding"], layer["count_include_pad"] != 0)
+        elif kind == "global_avg_pool":
+            y = avg_pool(y, y.shape[1:3], y.shape[1:3], (0, 0, 0, 0), True)
         elif kind == "relu":
-            x = np.maximum(x, 0)
-        elif kind == "tanh":
-            x = np.tanh(x)
-        elif kind == "sigmoid":
-            x = 1 / (1 + np.exp(-x))
+            y = np.maximum(y, F32(0))
+        elif kind == "leaky_relu":
+            y = np.where(y < 0, y * F32(layer["slope"]), y)
+        elif kind == "clip":
+            y = np.minimum(np.maximum(y, F32(layer["min"])), F32(layer["max"]))
+        elif kind == "tanh":      # CIMKit uses a fast approximation: |error| < 3e-7
+            y = np.tanh(y)
+        elif kind == "sigmoid":   # 〃
+            y = F32(1) / (F32(1) + np.exp(-y))
         elif kind == "flatten":   # NHWC order: feature = (h*W + w)*C + c
-            x = x.reshape(len(x), -1)
+            y = y.reshape(len(y), -1)
+        elif kind == "add":
+            y = a[0] + a[1]
         else:
             raise ValueError(f"unknown layer kind {kind!r}")
-    return x
+        outs.append(y.astype(F32, copy=False))
+    return outs[-1]
 
 
 def read_idx(path):
@@ -141,30 +254,40 @@ def read_idx(path):
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
 
 
-def summary(path, f, arch, layers):
+def summary(path, f, arch, layers, pre):
     root, chip, dev = f.attrs, f["chip"].attrs, f["chip/device"].attrs
     dac, adc = f["chip/dac"].attrs, f["chip/adc"].attrs
-    print(f"{path}: {root['creator']}, {root['created_utc']}, source {root['source']}, "
-          f"weights from {root['weights_from']}")
+    print(f"{path}: schema {root['format_version']}, {root['creator']}, {root['created_utc']}, "
+          f"source {root['source']}, weights from {root['weights_from']}")
     print(f"chip {chip['name']}: {f['tiles'].attrs['count']} tile(s) in use of {chip['tile_rows']}x"
           f"{chip['tile_columns']} devices; {dev['name']}: {dev['levels']} levels over "
           f"{dev['g_min_uS']}-{dev['g_max_uS']} uS, read at {dev['read_voltage_V']} V")
     print(f"periphery: {dac['bits']}-bit DAC{' (bit-serial)' if dac['bit_serial'] else ''}, "
-          f"{adc['bits']}-bit ADC over +-{adc['full_scale_uA']} uA (ignored here: ideal periphery)")
+          f"{adc['bits']}-bit ADC over +-{adc['full_scale_uA']} uA")
+    folded = pre.get("foldedNormalization")
+    print(f"inputs: pixels / {pre['pixelDivisor']:g}, {pre['layout']}"
+          + (f"; a normalisation is folded into layer {folded['intoLayer']}" if folded else ""))
     print(f"network {arch['name']} {arch['inputShape']}:")
     for i, layer in enumerate(layers):
         extra = ""
         if "W" in layer:
-            extra = (f"  {layer['rows']}x{layer['columns']} weights in {layer['blocks']} block(s), "
-                     f"{layer['weight_per_uS']:.5g} per uS, |w| <= {np.abs(layer['W']).max():.4f}")
-        print(f"  {i:3d} {layer['kind']:<8}{extra}".rstrip())
+            extra = (f"  {layer['rows']}x{layer['columns']} weights"
+                     f"{' in ' + str(layer['groups']) + ' groups' if layer['groups'] > 1 else ''}"
+                     f" in {layer['n_blocks']} block(s), {layer['weight_per_uS']:.5g} per uS, "
+                     f"|w| <= {np.abs(layer['W']).max():.4f}")
+        src = "" if layer["inputs"] == [i - 1] else f" <- {layer['inputs']}"
+        print(f"  {i:3d} {layer['kind']:<16}{src}{extra}".rstrip())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("image", help="a chip image (.h5)")
-    parser.add_argument("--data", default=DEFAULT_DATA, help="directory of the MNIST IDX files (.gz)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="directory of the IDX test files t10k-*.gz (default: MNIST)")
     parser.add_argument("--limit", type=int, default=None, help="first N test images only")
+    parser.add_argument("--periphery", choices=("ideal", "chip"), default="ideal",
+                        help="ideal: x @ W + bias; chip: the image's DAC and ADC, noiseless")
+    parser.add_argument("--predictions", help="write the predicted class of every image, one a line, to this file")
+    parser.add_argument("--logits", help="write the logits, one image a line (%%.9g), to this file")
     parser.add_argument("--metadata", action="store_true", help="print the metadata object as JSON and exit")
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
@@ -173,17 +296,25 @@ def main():
         if args.metadata:
             print(json.dumps(metadata(f), indent=1, sort_keys=True))
             return
-        arch, layers = load_network(f)
-        summary(args.image, f, arch, layers)
+        arch, layers, pre = load_network(f)
+        spec = json.loads(f["chip"].attrs["spec_json"])
+        summary(args.image, f, arch, layers, pre)
     images = read_idx(os.path.join(args.data, "t10k-images-idx3-ubyte.gz"))[:args.limit]
     labels = read_idx(os.path.join(args.data, "t10k-labels-idx1-ubyte.gz"))[:args.limit]
-    x = images.astype(np.float32)[..., None] / np.float32(255)  # NHWC [N, 28, 28, 1] in [0, 1]
-    correct = 0
-    for start in range(0, len(x), 1000):
-        logits = forward(layers, x[start:start + 1000])
-        correct += int((logits.argmax(axis=1) == labels[start:start + 1000]).sum())
-    print(f"accuracy {correct / len(x):.4f} ({correct}/{len(x)} MNIST test images, "
-          "noiseless, ideal periphery)")
+    h, w, c = arch["inputShape"]
+    if images.shape[1:] != (h, w) or c != 1:
+        raise SystemExit(f"the test images are {images.shape[1:]}, the network takes {arch['inputShape']}")
+    x = images.astype(F32)[..., None] / F32(pre["pixelDivisor"])  # NHWC [N, H, W, 1]
+    logits = np.concatenate([forward(layers, x[start:start + 500], spec, args.periphery)
+                             for start in range(0, len(x), 500)])
+    predictions = logits.argmax(axis=1)  # ties: the lowest class index
+    if args.logits:
+        np.savetxt(args.logits, logits, fmt="%.9g")
+    if args.predictions:
+        np.savetxt(args.predictions, predictions, fmt="%d")
+    correct = int((predictions == labels).sum())
+    print(f"accuracy {correct / len(x):.4f} ({correct}/{len(x)} test images, noiseless, "
+          f"{args.periphery} periphery)")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ extension ChipImageFile {
 struct Reader {
     let path: String
     var problems: [String] = []
+    /// The file's schema version (1 or 2), once read.
+    var version = ChipImageFile.version
 
     init(path: String) { self.path = path }
 
@@ -95,17 +97,18 @@ struct Reader {
             return nil
         }
         guard let version = int(root, "format_version") else { return nil }
-        guard version == ChipImageFile.version else {
-            problem("/format_version", "schema version \(version); this CIMKit reads version \(ChipImageFile.version)")
+        guard ChipImageFile.readableVersions.contains(version) else {
+            problem("/format_version", "schema version \(version); this CIMKit reads versions \(ChipImageFile.readableVersions.lowerBound)…\(ChipImageFile.readableVersions.upperBound)")
             return nil
         }
+        self.version = version
         let info = ImageInfo(creator: str(root, "creator") ?? "",
                              createdUTC: str(root, "created_utc") ?? "",
                              seed: UInt64(bitPattern: Int64(int(root, "seed") ?? 0)),
                              source: str(root, "source") ?? "",
                              weightsFrom: str(root, "weights_from") ?? "")
         guard let spec = readChip(root) else { return nil }
-        guard let (architecture, layers) = readNetwork(root, spec: spec) else { return nil }
+        guard let (architecture, layers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
         // placement is checked against readable tiles only (else every block would be "outside")
         let readable = readTiles(root, spec: spec), tiles = readable ?? []
         if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }
@@ -124,7 +127,7 @@ struct Reader {
             }
         }
         return ChipImage(info: info, spec: spec, architecture: architecture, layers: layers, tiles: tiles, source: source,
-                         provenance: provenance, report: report)
+                         provenance: provenance, report: report, preprocessing: preprocessing)
     }
 
     mutating func group(_ parent: HDF5Group, _ name: String) -> HDF5Group? {

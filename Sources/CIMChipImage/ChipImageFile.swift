@@ -5,7 +5,8 @@ import CIMMap
 import CIMNetwork
 import Foundation
 
-/// A ``ChipImage`` as an HDF5 file, schema version 1 (`schemas/chip-image-v1.md`).
+/// A ``ChipImage`` as an HDF5 file, schema version 2 (`schemas/chip-image-v2.md`); version 1
+/// files (`schemas/chip-image-v1.md`: a chain of the original layer kinds) still read.
 ///
 /// Writing goes to a temporary file next to the destination that is renamed into place only
 /// when complete, so an interrupted export never leaves a partial file or damages an existing
@@ -14,7 +15,10 @@ import Foundation
 /// checksum in its user block (``seal(path:)``), checked before libhdf5 reads anything.
 public enum ChipImageFile {
     public static let format = "cimkit-chip-image"
-    public static let version = 1
+    /// The version written.
+    public static let version = 2
+    /// The versions read.
+    public static let readableVersions = 1...2
     /// Fields of a layer's `blocks` dataset (one row per block).
     public static let blockFields = ["tile", "row_start", "column_start", "rows", "columns", "tile_row", "tile_column"]
 
@@ -108,12 +112,15 @@ public enum ChipImageFile {
         try net.setAttribute("input_shape", a.inputShape)
         try net.setAttribute("layer_count", a.layers.count)
         try net.setAttribute("architecture_json", json(a))
+        try net.setAttribute("preprocessing_json", json(image.preprocessing))
         for (i, spec) in a.layers.enumerated() {
             let g = try net.createGroup(layerName(i))
             try LayerAttributes.write(spec, to: g)
+            try g.setAttribute("inputs", a.inputsOf(i))
             guard let l = image.layers.first(where: { $0.index == i }) else { continue }
             try g.setAttribute("rows", l.rows)
             try g.setAttribute("columns", l.columns)
+            try g.setAttribute("groups", l.groups)
             try g.setAttribute("weight_per_uS", l.weightPerMicroSiemens)
             try dataset(g, "bias", shape: [l.columns], l.bias)
             let rows = l.blocks.flatMap { b in [b.tile, b.rowStart, b.columnStart, b.rows, b.columns, b.tileRow, b.tileColumn].map(Int32.init) }

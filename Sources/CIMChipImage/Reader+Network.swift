@@ -6,13 +6,29 @@ import CIMNetwork
 import Foundation
 
 extension Reader {
-    mutating func readNetwork(_ root: HDF5Group, spec: ChipSpec) -> (Architecture, [LayerImage])? {
+    mutating func readNetwork(_ root: HDF5Group, spec: ChipSpec) -> (Architecture, [LayerImage], InputPreprocessing)? {
         guard let net = group(root, "network"), let text = str(net, "architecture_json") else { return nil }
         guard let arch = try? JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) else {
             problem("/network/architecture_json", "not a valid architecture")
             return nil
         }
         do { try arch.validate() } catch { problem("/network/architecture_json", error.description); return nil }
+        var preprocessing = InputPreprocessing()
+        if version == 1 {
+            if arch.inputs != nil { problem("/network/architecture_json", "a layer graph (inputs) in a version 1 image; graphs need version 2") }
+            if let k = arch.layers.firstIndex(where: { !$0.isChipImageV1 }) {
+                problem("/network/architecture_json", "layer \(k) (\(arch.layers[k])) in a version 1 image; it needs version 2")
+            }
+        } else if let text = str(net, "preprocessing_json") {
+            if let p = try? JSONDecoder().decode(InputPreprocessing.self, from: Data(text.utf8)) {
+                do {
+                    try p.validate(channels: arch.inputShape.last ?? 0, layers: arch.layers.count)
+                    preprocessing = p
+                } catch { problem("/network/preprocessing_json", error.description) }
+            } else {
+                problem("/network/preprocessing_json", "not a valid preprocessing description")
+            }
+        }
         if let n = int(net, "layer_count"), n != arch.layers.count {
             problem("/network/layer_count", "\(n), but the architecture has \(arch.layers.count) layers")
         }
@@ -21,7 +37,11 @@ extension Reader {
             let name = ChipImageFile.layerName(i), object = "/network/" + name
             guard let g = group(net, name) else { continue }
             do {
-                if let described = try LayerAttributes.read(g) {
+                if version >= 2 {
+                    let inputs = try g.intArrayAttribute("inputs")
+                    if inputs != arch.inputsOf(i) { problem(object + "/inputs", "\(inputs), the architecture has \(arch.inputsOf(i))") }
+                }
+                if let described = try LayerAttributes.read(g, version: version) {
                     if described != layerSpec { problem(object, "attributes describe \(described), the architecture has \(layerSpec)") }
                 } else {
                     problem(object + "/kind", "unknown layer kind '\(try g.stringAttribute("kind"))', the architecture has \(layerSpec)")
@@ -34,6 +54,8 @@ extension Reader {
             if r != nil && c != nil && (r != rows || c != cols) {
                 problem(object, "rows × columns \(r!)×\(c!), the layer needs \(rows)×\(cols)")
             }
+            let groups = layerSpec.groups
+            if version >= 2, let n = int(g, "groups"), n != groups { problem(object + "/groups", "\(n), the layer has \(groups)") }
             let scale = dbl(g, "weight_per_uS") ?? 1
             if !(scale.isFinite && scale > 0) { problem(object + "/weight_per_uS", "\(scale) must be finite and > 0") }
             let bias = data(g, "bias", shape: [cols], as: Float.self) ?? []
@@ -58,9 +80,10 @@ extension Reader {
                 offset += f[3]
             }
             if offset != rowMap.count { problem(object + "/block_row_map", "\(rowMap.count) entries, the blocks need \(offset)") }
-            layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks))
+            layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks,
+                                     groups: groups))
         }
-        return (arch, layers)
+        return (arch, layers, preprocessing)
     }
 
     /// The tiles, or `nil` (with a problem) when their conductances cannot be read.
@@ -108,6 +131,15 @@ extension Reader {
                 guard b.tile < tiles, b.tileColumn + b.columns <= pairs, b.rowStart + b.rows <= l.rows, b.columnStart + b.columns <= l.columns,
                       b.rowMap.allSatisfy({ (0..<spec.tileRows).contains($0) }), Set(b.rowMap).count == b.rows else {
                     problem(object, "block \(n) lies outside its tile (of \(tiles)) or its layer, or repeats a tile row")
+                    continue
+                }
+                let w = l.groupColumns
+                guard b.columns > 0, b.columnStart / w == (b.columnStart + b.columns - 1) / w else {
+                    problem(object, "block \(n) spans two groups of the grouped convolution (\(w) columns a group)")
+                    continue
+                }
+                guard b.rowStart % spec.tileRows == 0 else {
+                    problem(object, "block \(n) starts at layer row \(b.rowStart), not at a multiple of tile_rows (\(spec.tileRows))")
                     continue
                 }
                 for r in 0..<b.rows {

@@ -33,8 +33,8 @@ public struct ChipInstance: Sendable {
         var program = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/program")
         var stuck = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/stuck")
         let time = config.timeSeconds ?? 0
-        var layers = [CrossbarLayer?](repeating: nil, count: image.architecture.layers.count)
-        for (k, l) in image.layers.enumerated() {
+        var programmed: [(plus: [Float], minus: [Float])] = []
+        for k in image.layers.indices {
             let (tp, tm) = image.layerTargets(k)
             func write(_ target: Float) -> Float {
                 var g: Double
@@ -45,17 +45,15 @@ public struct ChipInstance: Sendable {
                 }
                 return Float(d.drifted(g, seconds: time))
             }
-            let gp = tp.map(write), gm = tm.map(write)
-            layers[l.index] = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
-                                                gPlus: gp, gMinus: gm, targetPlus: tp, targetMinus: tm)
+            programmed.append((tp.map(write), tm.map(write)))
         }
         device = d
-        engine = ChipEngine(layers: layers, noise: NormalStream(seed: config.seed, stream: "trial/\(trial)/read"))
+        engine = try image.engine(spec: spec, conductances: programmed, noise: NormalStream(seed: config.seed, stream: "trial/\(trial)/read"))
     }
 
     /// The image exactly as targeted: no programming error, no read or ADC noise (the DAC and
     /// ADC still quantise and clip).
     public static func noiseless(_ image: ChipImage) throws(CIMError) -> ChipEngine {
-        ChipEngine(layers: try image.crossbars(), noise: nil)
+        try image.engine(noise: nil)
     }
 }

@@ -2,6 +2,7 @@ import CIMCore
 import CIMCrossbar
 import CIMDevice
 import CIMNetwork
+import CIMTrain
 
 extension ChipImage {
     /// The `[rows, columns]` target conductances (µS) of weighted layer `position` (index into
@@ -47,17 +48,45 @@ extension ChipImage {
         return try Network(architecture: architecture, parameters: params)
     }
 
-    /// One crossbar per weighted layer (index = layer index) holding the given conductances
-    /// (`[rows, columns]` per layer position; default: the targets), for running the image on
-    /// the simulated chip.
-    public func crossbars(conductances: [(plus: [Float], minus: [Float])]? = nil) throws(CIMError) -> [CrossbarLayer?] {
+    /// The crossbars that run the image on the simulated chip, as a ``ChipEngine``: one per
+    /// ungrouped weighted layer, one per group of a grouped convolution (columns
+    /// `j·columns/groups ..< (j+1)·columns/groups` of the layer's matrix).
+    /// - Parameters:
+    ///   - spec: the chip to simulate (default: the image's; evaluation passes one with
+    ///     device overrides).
+    ///   - conductances: the programmed conductances, `[rows, columns]` µS per layer position
+    ///     (default: the targets).
+    ///   - noise: the read-noise stream (`nil` = noiseless reads).
+    public func engine(spec: ChipSpec? = nil, conductances: [(plus: [Float], minus: [Float])]? = nil,
+                       noise: NormalStream?) throws(CIMError) -> ChipEngine {
+        let spec = spec ?? self.spec
         var out = [CrossbarLayer?](repeating: nil, count: architecture.layers.count)
+        var grouped: [Int: [CrossbarLayer]] = [:]
         for (k, l) in layers.enumerated() {
-            let (p, m) = conductances?[k] ?? layerTargets(k)
             let (tp, tm) = layerTargets(k)
-            out[l.index] = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
-                                             gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
+            let (p, m) = conductances?[k] ?? (tp, tm)
+            let scale = Float(l.weightPerMicroSiemens)
+            if l.groups == 1 {
+                out[l.index] = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: scale,
+                                                 gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
+                continue
+            }
+            let w = l.groupColumns
+            var parts: [CrossbarLayer] = []
+            for j in 0..<l.groups {
+                func slice(_ a: [Float]) -> [Float] { Self.columns(a, rows: l.rows, columns: l.columns, from: j * w, count: w) }
+                parts.append(try CrossbarLayer(inputs: l.rows, outputs: w, spec: spec, weightPerMicroSiemens: scale,
+                                               gPlus: slice(p), gMinus: slice(m), targetPlus: slice(tp), targetMinus: slice(tm)))
+            }
+            grouped[l.index] = parts
         }
+        return ChipEngine(layers: out, noise: noise, grouped: grouped)
+    }
+
+    /// Columns `from ..< from + count` of a row-major `[rows, columns]` matrix.
+    static func columns(_ a: [Float], rows: Int, columns: Int, from: Int, count: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * count)
+        for r in 0..<rows { for c in 0..<count { out[r * count + c] = a[r * columns + from + c] } }
         return out
     }
 

@@ -5,7 +5,7 @@ import CIMNetwork
 /// What gets *programmed*: per tile the target conductances of every device pair, which layer
 /// block lives where, the scales that turn column currents back into activations, the digital
 /// parameters, and provenance. Immutable once made; the hand-off between mapper, exporter and
-/// evaluator. Its file form is documented in `schemas/chip-image-v1.md`.
+/// evaluator. Its file form is documented in `schemas/chip-image-v2.md`.
 public struct ChipImage: Sendable, Equatable {
     /// Creator, time, seed and where the weights came from.
     public var info: ImageInfo
@@ -23,9 +23,13 @@ public struct ChipImage: Sendable, Equatable {
     public var provenance: [String: String]
     /// The mapping report (quantisation, placement, checks).
     public var report: MappingReport
+    /// How a dataset sample becomes the network's input (v1 images: pixels / 255, NHWC).
+    public var preprocessing: InputPreprocessing
 
     public init(info: ImageInfo, spec: ChipSpec, architecture: Architecture, layers: [LayerImage], tiles: [TileImage],
-                source: SourceChip?, provenance: [String: String], report: MappingReport) {
+                source: SourceChip?, provenance: [String: String], report: MappingReport,
+                preprocessing: InputPreprocessing = InputPreprocessing()) {
+        self.preprocessing = preprocessing
         self.info = info
         self.spec = spec
         self.architecture = architecture
@@ -73,15 +77,23 @@ public struct LayerImage: Sendable, Equatable {
     public var bias: [Float]
     /// Where the layer's blocks sit.
     public var blocks: [TileBlock]
+    /// Groups of a grouped convolution (1 otherwise): group j is the independent matrix of
+    /// columns `j·columns/groups ..< (j+1)·columns/groups`, driven by its own inputs; no block
+    /// spans two groups.
+    public var groups: Int
 
-    public init(index: Int, rows: Int, columns: Int, weightPerMicroSiemens: Double, bias: [Float], blocks: [TileBlock]) {
+    public init(index: Int, rows: Int, columns: Int, weightPerMicroSiemens: Double, bias: [Float], blocks: [TileBlock], groups: Int = 1) {
         self.index = index
         self.rows = rows
         self.columns = columns
         self.weightPerMicroSiemens = weightPerMicroSiemens
         self.bias = bias
         self.blocks = blocks
+        self.groups = groups
     }
+
+    /// Columns of one group.
+    public var groupColumns: Int { columns / max(groups, 1) }
 }
 
 /// A rectangular block of a layer's `[rows, columns]` weight matrix placed on a tile.

@@ -1,6 +1,7 @@
 import CIMCore
 import CIMCrossbar
 import CIMNetwork
+import CIMTrain
 
 extension Mapper {
     /// The calibration checks: per weighted layer, (1) Monte Carlo of programming error: K
@@ -12,22 +13,38 @@ extension Mapper {
         var net = try image.quantizedNetwork()
         var recorder = RecordingProduct(maxRows: 20_000)
         _ = net.forward(calibration, training: false, engine: &recorder)
-        var crossbars = try image.crossbars()
+        var engine = try image.engine(noise: nil)
         var rng = RandomGenerator(seed: config.seed, stream: "map/programming")
         let draws = (0..<config.monteCarloDraws).map { _ in image.program(rng: &rng) }
         for (k, l) in image.layers.enumerated() {
-            guard let x = recorder.inputs[l.index] else { continue }
-            let rows = x.count / l.rows
+            // The layer's independent matrices: the whole layer, or each group with its inputs.
+            let parts: [(x: [Float], first: Int)]
+            if l.groups == 1 {
+                guard let x = recorder.inputs[l.index] else { continue }
+                parts = [(x, 0)]
+            } else {
+                guard let xs = recorder.groupInputs[l.index], xs.count == l.groups else { continue }
+                parts = (0..<l.groups).map { (xs[$0]!, $0 * l.groupColumns) }
+            }
+            let width = l.groupColumns
+            func columns(_ a: [Float], _ first: Int) -> [Float] {
+                l.groups == 1 ? a : ChipImage.columns(a, rows: l.rows, columns: l.columns, from: first, count: width)
+            }
             // (1) programming error
             if !draws.isEmpty {
                 let (tp, tm) = image.layerTargets(k)
-                let y0 = Self.product(x, rows: rows, plus: tp, minus: tm, layer: l)
-                let norm0 = (y0.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+                let y0 = parts.map { Self.product($0.x, plus: columns(tp, $0.first), minus: columns(tm, $0.first), inputs: l.rows,
+                                                  columns: width, scale: l.weightPerMicroSiemens) }
+                let norm0 = y0.joined().reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
                 var errors: [Double] = []
                 for d in draws {
-                    let y = Self.product(x, rows: rows, plus: d[k].plus, minus: d[k].minus, layer: l)
-                    let e = zip(y, y0).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
-                    errors.append(norm0 > 0 ? e / norm0 : 0)
+                    var e = 0.0
+                    for (j, part) in parts.enumerated() {
+                        let y = Self.product(part.x, plus: columns(d[k].plus, part.first), minus: columns(d[k].minus, part.first),
+                                             inputs: l.rows, columns: width, scale: l.weightPerMicroSiemens)
+                        e += zip(y, y0[j]).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+                    }
+                    errors.append(norm0 > 0 ? e.squareRoot() / norm0 : 0)
                 }
                 let mean = errors.reduce(0, +) / Double(errors.count)
                 image.report.layers[k].programmingRelativeErrorMean = mean
@@ -39,12 +56,20 @@ extension Mapper {
             }
             // (2) ADC clipping
             var observation: ADCObservation? = ADCObservation()
-            var out = [Float](repeating: 0, count: rows * l.columns)
             var none: NormalStream? = nil
-            x.withUnsafeBufferPointer { xp in
-                out.withUnsafeMutableBufferPointer { op in
-                    crossbars[l.index]!.accumulateProduct(input: xp.baseAddress!, rows: rows, into: op.baseAddress!,
-                                                          noise: &none, observation: &observation)
+            for (j, part) in parts.enumerated() {
+                let rows = part.x.count / l.rows
+                var out = [Float](repeating: 0, count: rows * width)
+                part.x.withUnsafeBufferPointer { xp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        if l.groups == 1 {
+                            engine.layers[l.index]!.accumulateProduct(input: xp.baseAddress!, rows: rows, into: op.baseAddress!,
+                                                                      noise: &none, observation: &observation)
+                        } else {
+                            engine.grouped[l.index]![j].accumulateProduct(input: xp.baseAddress!, rows: rows, into: op.baseAddress!,
+                                                                          noise: &none, observation: &observation)
+                        }
+                    }
                 }
             }
             let o = observation!
@@ -61,16 +86,18 @@ extension Mapper {
         }
     }
 
-    /// `y = x · Wᵀ` with `W = scale · (G⁺ − G⁻)` from `[rows, columns]` conductances.
-    static func product(_ x: [Float], rows: Int, plus: [Float], minus: [Float], layer l: LayerImage) -> [Float] {
-        let s = Float(l.weightPerMicroSiemens)
-        let d = zip(plus, minus).map { s * ($0 - $1) }  // [l.rows, l.columns]
-        var y = [Float](repeating: 0, count: rows * l.columns)
+    /// `y = x · Wᵀ` for `x` `[n, inputs]`, with `W = scale · (G⁺ − G⁻)` from `[inputs, columns]`
+    /// conductances.
+    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scale: Double) -> [Float] {
+        let s = Float(scale)
+        let d = zip(plus, minus).map { s * ($0 - $1) }
+        let rows = x.count / inputs
+        var y = [Float](repeating: 0, count: rows * columns)
         x.withUnsafeBufferPointer { xp in
             d.withUnsafeBufferPointer { dp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.sgemm(m: rows, n: l.columns, k: l.rows, a: xp.baseAddress!, lda: l.rows, b: dp.baseAddress!, ldb: l.columns,
-                               beta: 0, c: yp.baseAddress!, ldc: l.columns)
+                    BLAS.sgemm(m: rows, n: columns, k: inputs, a: xp.baseAddress!, lda: inputs, b: dp.baseAddress!, ldb: columns,
+                               beta: 0, c: yp.baseAddress!, ldc: columns)
                 }
             }
         }

@@ -25,10 +25,6 @@ public struct Mapper {
                     creator: String) throws(CIMError) -> ChipImage {
         let spec = config.spec
         let arch = model.network.architecture
-        if let k = arch.layers.firstIndex(where: { !$0.isChipImageV1 }) {
-            throw .invalidConfig(field: "model", reason: "layer \(k) (\(arch.layers[k])) cannot be exported yet: chip image v1 has valid stride-1 "
-                + "convolutions, dense layers, max pooling, ReLU/tanh/sigmoid and flatten (v2 with the layer graph is planned)")
-        }
         let weighted = arch.layers.indices.filter { arch.layers[$0].matrixShape != nil }
         guard !weighted.isEmpty else { throw .invalidConfig(field: "model", reason: "\(arch.name) has no weighted layers") }
         let from: MappingConfig.WeightSource = model.source == nil ? .digital : config.weightsFrom
@@ -62,7 +58,7 @@ public struct Mapper {
             return n
         }
         let placer = Placer(spec: spec, defects: defects)
-        let placed = placer.place(quantized.map { ($0.rows, $0.columns) }, conflict: conflict)
+        let placed = placer.place(weighted.enumerated().map { k, i in (quantized[k].rows, quantized[k].columns, arch.layers[i].groups) }, conflict: conflict)
         // Tiles.
         let pairs = spec.weightColumns, cells = spec.tileRows * pairs
         let leveled = device.levels >= 2
@@ -91,7 +87,8 @@ public struct Mapper {
         }
         let layers = weighted.enumerated().map { k, i in
             LayerImage(index: i, rows: quantized[k].rows, columns: quantized[k].columns,
-                       weightPerMicroSiemens: quantized[k].weightPerMicroSiemens, bias: model.bias(layer: i), blocks: placed.blocks[k])
+                       weightPerMicroSiemens: quantized[k].weightPerMicroSiemens, bias: model.bias(layer: i), blocks: placed.blocks[k],
+                       groups: arch.layers[i].groups)
         }
         var reportLayers = weighted.enumerated().map { k, i in
             MappingReport.Layer(index: i, rows: quantized[k].rows, columns: quantized[k].columns, blocks: placed.blocks[k].count,
@@ -125,7 +122,8 @@ public struct Mapper {
                             source: model.source.map { "on-chip \($0.rule)" } ?? "digital", weightsFrom: from.rawValue),
             spec: spec, architecture: arch, layers: layers, tiles: tiles, source: model.source, provenance: model.provenance,
             report: MappingReport(chip: spec.name, tilesUsed: placed.tiles, tileCapacity: capacity,
-                                  utilisation: Double(used) / Double(max(placed.tiles * cells, 1)), layers: reportLayers, checks: checks))
+                                  utilisation: Double(used) / Double(max(placed.tiles * cells, 1)), layers: reportLayers, checks: checks),
+            preprocessing: model.preprocessing)
         if let calibration { try runChecks(on: &image, calibration: calibration) }
         return image
     }

@@ -28,15 +28,20 @@ struct Placer {
     /// Conflicts of block row `r` sitting on physical row `p`, given the block's targets.
     typealias Conflict = (_ item: Item, _ blockRow: Int, _ tile: Int, _ physicalRow: Int, _ pairStart: Int) -> Int
 
-    /// Blocks of every layer (`shapes[i] = (rows, columns)`), placed.
-    func place(_ shapes: [(rows: Int, columns: Int)], conflict: Conflict) -> (blocks: [[TileBlock]], tiles: Int) {
+    /// Blocks of every layer (`shapes[i] = (rows, columns, groups)`; a grouped layer's groups
+    /// are cut separately, so no block spans two groups), placed.
+    func place(_ shapes: [(rows: Int, columns: Int, groups: Int)], conflict: Conflict) -> (blocks: [[TileBlock]], tiles: Int) {
         let br = spec.tileRows, bc = spec.weightColumns
         var items: [Item] = []
         for (l, s) in shapes.enumerated() {
-            for r0 in stride(from: 0, to: s.rows, by: br) {
-                for c0 in stride(from: 0, to: s.columns, by: bc) {
-                    items.append(Item(layer: l, block: TileBlock(tile: 0, rowStart: r0, columnStart: c0, rows: min(br, s.rows - r0),
-                                                                 columns: min(bc, s.columns - c0), tileRow: 0, tileColumn: 0)))
+            let width = s.columns / s.groups
+            for j in 0..<s.groups {
+                let end = (j + 1) * width
+                for r0 in stride(from: 0, to: s.rows, by: br) {
+                    for c0 in stride(from: j * width, to: end, by: bc) {
+                        items.append(Item(layer: l, block: TileBlock(tile: 0, rowStart: r0, columnStart: c0, rows: min(br, s.rows - r0),
+                                                                     columns: min(bc, end - c0), tileRow: 0, tileColumn: 0)))
+                    }
                 }
             }
         }

@@ -14,9 +14,13 @@ public struct TrainedModel: Sendable {
     public var provenance: [String: String]
     /// The training seed (0 if unknown).
     public var seed: UInt64
+    /// How inputs are prepared (and a normalisation folded into the first layer at import).
+    public var preprocessing: InputPreprocessing
 
-    public init(network: Network, source: SourceChip? = nil, provenance: [String: String] = [:], seed: UInt64 = 0) {
+    public init(network: Network, source: SourceChip? = nil, provenance: [String: String] = [:], seed: UInt64 = 0,
+                preprocessing: InputPreprocessing = InputPreprocessing()) {
         self.network = network
+        self.preprocessing = preprocessing
         self.source = source
         self.provenance = provenance
         self.seed = seed
@@ -70,7 +74,8 @@ public struct TrainedModel: Sendable {
             }
             source = SourceChip(specJSON: spec, rule: meta["rule"] ?? "unknown", layers: layers)
         }
-        return TrainedModel(network: network, source: source, provenance: provenance, seed: UInt64(meta["seed"] ?? "") ?? 0)
+        return TrainedModel(network: network, source: source, provenance: provenance, seed: UInt64(meta["seed"] ?? "") ?? 0,
+                            preprocessing: InputPreprocessing.from(metadata: meta))
     }
 
     /// The weights of weighted layer `index` in the network's layout `[out, in]`: the digital

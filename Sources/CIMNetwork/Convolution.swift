@@ -5,8 +5,8 @@ import CIMCore
 ///
 /// Forward, group j: `Y[:, j] = col_j · W_jᵀ + b_j` with `col_j` `[N·OH·OW, KH·KW·C/g]`.
 /// Backward: `dW_j = dY_jᵀ · col_j`, `db = Σ_rows dY`, `dcol_j = dY_j · W_j`, then col2im.
-/// An ungrouped convolution's product goes through the ``WeightProduct`` engine (so a chip
-/// can compute it); a grouped one is computed digitally (a chip maps only ungrouped layers).
+/// Every product goes through the ``WeightProduct`` engine (so a chip can compute it): an
+/// ungrouped one as one matrix, a grouped one group by group.
 /// Digital inference uses oneDNN's convolution instead (`Convolution+DNNL.swift`; the same
 /// sums in another order: results agree to float32 rounding, tested).
 public struct Convolution: Layer {
@@ -61,8 +61,8 @@ public struct Convolution: Layer {
                             engine.accumulateProduct(layer: layer, weights: parameters, input: cj, rows: m, inFeatures: kg,
                                                      outFeatures: oc, output: out)
                         } else {
-                            BLAS.sgemm(transB: true, m: m, n: ocg, k: kg, a: cj, lda: kg, b: parameters + j * ocg * kg, ldb: kg,
-                                       beta: 1, c: out + j * ocg, ldc: oc)
+                            engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: cj, rows: m,
+                                                          inFeatures: kg, outFeatures: ocg, output: out + j * ocg, outputStride: oc)
                         }
                     }
                 }

@@ -9,4 +9,11 @@ extension LayerSpec {
         case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return nil
         }
     }
+
+    /// Groups of a grouped convolution (its weight matrix is `groups` independent matrices side
+    /// by side, each reading its own inputs); 1 for every other layer.
+    public var groups: Int {
+        if case let .convolution(c) = self { return c.groups }
+        return 1
+    }
 }

@@ -12,6 +12,22 @@ public protocol WeightProduct {
     ///   - output: `[rows, outFeatures]`, already holding the bias.
     mutating func accumulateProduct(layer: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
                                     inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>)
+
+    /// The product of group `group` of a grouped convolution:
+    /// `output[r·outputStride + o] += Σ_i input[r, i] · W_g[o, i]`, `o < outFeatures` (the
+    /// group's output channels), `W_g` = `weights` (the group's rows of the layer's
+    /// `[outChannels, fanIn]` matrix). The default computes it digitally; a chip that maps the
+    /// layer's groups computes it on their crossbars.
+    mutating func accumulateGroupProduct(layer: Int, group: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+                                         inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>, outputStride: Int)
+}
+
+extension WeightProduct {
+    public mutating func accumulateGroupProduct(layer: Int, group: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+                                                inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
+                   b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outputStride)
+    }
 }
 
 /// The digital product with the network's own FP32 weights (one GEMM).

@@ -16,6 +16,9 @@ public struct ImportedModel: Sendable {
     /// One line per thing the import folded or dropped (BatchNorm folded into a layer, input
     /// normalisation folded into the first layer, a softmax at the output).
     public var notes: [String]
+    /// How inputs are prepared (pixels / 255, NHWC) and the input normalisation folded into
+    /// the first weighted layer, if the graph had one.
+    public var preprocessing: InputPreprocessing
 
     public enum OutputTransform: String, Codable, Sendable {
         case none
@@ -39,7 +42,9 @@ public struct ImportedModel: Sendable {
         }
     }
 
-    public init(architecture: Architecture, parameters: [Float], outputTransform: OutputTransform, notes: [String]) {
+    public init(architecture: Architecture, parameters: [Float], outputTransform: OutputTransform, notes: [String],
+                preprocessing: InputPreprocessing = InputPreprocessing()) {
+        self.preprocessing = preprocessing
         self.architecture = architecture
         self.parameters = parameters
         self.outputTransform = outputTransform

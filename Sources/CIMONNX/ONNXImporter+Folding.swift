@@ -19,6 +19,7 @@ extension ONNXImporter {
                 b[o] = Float(shift)
             }
             inputAffine = nil
+            inputNormalization = .init(scale: affine.scale, shift: affine.shift, intoLayer: specs.count)
             notes.append("input normalisation folded into layer \(specs.count) (\(node.label))")
         }
         guard w.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { throw fail(node, "weights or biases are not finite") }

@@ -37,6 +37,8 @@ public struct ONNXImporter {
     var uses: [String: Int] = [:]
     /// Input normalisation waiting for the first weighted layer to fold into.
     var inputAffine: (scale: [Double], shift: [Double])?
+    /// The input normalisation once folded (recorded in the model's preprocessing).
+    var inputNormalization: InputPreprocessing.FoldedNormalization?
     var inputChannels = 1
     var outputTransform = ImportedModel.OutputTransform.none
     var transformNode: String?
@@ -126,7 +128,8 @@ public struct ONNXImporter {
         let chain = layerInputs.enumerated().allSatisfy { $0.element == [$0.offset - 1] }
         let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs, inputs: chain ? nil : layerInputs)
         try architecture.validate()
-        return ImportedModel(architecture: architecture, parameters: parameters, outputTransform: outputTransform, notes: notes)
+        return ImportedModel(architecture: architecture, parameters: parameters, outputTransform: outputTransform, notes: notes,
+                             preprocessing: InputPreprocessing(foldedNormalization: inputNormalization))
     }
 
     // MARK: - Values

@@ -46,7 +46,8 @@ struct Convert: ParsableCommand {
         }
         let old = try ChipImageFile.read(path: image)
         let oldNetwork = try old.quantizedNetwork()
-        let model = TrainedModel(network: oldNetwork, source: old.source, provenance: old.provenance, seed: old.info.seed)
+        let model = TrainedModel(network: oldNetwork, source: old.source, provenance: old.provenance, seed: old.info.seed,
+                                 preprocessing: old.preprocessing)
         let from = old.source != nil && options.weights != "digital" ? options.weights : "image tile targets"
         try options.run(model: model) { image in
             // the error the conversion adds, against the weights the old image holds

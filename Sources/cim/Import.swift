@@ -19,7 +19,7 @@ struct Import: ParsableCommand {
             the same). Imported: layer graphs with residual adds; convolutions with stride, padding, dilation and
             groups; dense layers; ReLU, leaky ReLU, clip, tanh, sigmoid; max, average and global average pooling;
             flatten. Anything else is one error naming the node. `cim export` also takes an .onnx file directly
-            (chip image v1 holds valid stride-1 convolutions, dense layers and max pooling in a chain).
+            (chip image v2 holds the whole graph).
             Example: cim import model.onnx --out runs/imported
             """)
 
@@ -72,6 +72,9 @@ struct Import: ParsableCommand {
                         "onnx_output_transform": imported.outputTransform.rawValue]
         if !onnx.producer.isEmpty { metadata["onnx_producer"] = onnx.producer }
         if !imported.notes.isEmpty { metadata["onnx_import_notes"] = imported.notes.joined(separator: "; ") }
+        if let n = imported.preprocessing.foldedNormalization, let json = try? JSONEncoder().encode(n) {
+            metadata[InputPreprocessing.metadataKey] = String(decoding: json, as: UTF8.self)
+        }
         return (imported, metadata)
     }
 
@@ -82,6 +85,6 @@ struct Import: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let meta = (try? encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return TrainedModel(network: try imported.network(), provenance: ["weights_metadata": meta])
+        return TrainedModel(network: try imported.network(), provenance: ["weights_metadata": meta], preprocessing: imported.preprocessing)
     }
 }

@@ -9,10 +9,10 @@ extension ChipImageTests {
     @Suite("round trip")
     struct RoundTrip {
         static let images: [(String, ChipImage)] = [("wu2023-inference", Fixtures.inference), ("wu2023-soc", Fixtures.soc),
-                                                     ("on-chip source", Fixtures.onChip)]
+                                                     ("on-chip source", Fixtures.onChip), ("layer graph", Fixtures.graph)]
 
         @Test("write → read gives an equal image, and a second write gives the same datasets and attributes",
-              arguments: 0..<3)
+              arguments: 0..<4)
         func roundTrip(index: Int) throws {
             let (name, image) = Self.images[index]
             let dir = TempDir("roundtrip")
@@ -58,7 +58,7 @@ extension ChipImageTests {
             }
         }
 
-        @Test("h5dump opens every image", arguments: 0..<3)
+        @Test("h5dump opens every image", arguments: 0..<4)
         func h5dump(index: Int) throws {
             let tool = "/usr/bin/h5dump"
             guard FileManager.default.isExecutableFile(atPath: tool) else { return }

@@ -43,7 +43,19 @@ enum Fixtures {
         return try Mapper(config: config).map(try model(source: source), calibration: nil, creator: "test")
     }
 
+    /// ``GraphModel`` (random weights) mapped onto `chip`.
+    static func graphImage(_ spec: ChipSpec) throws -> ChipImage {
+        var config = MappingConfig(spec: spec)
+        config.monteCarloDraws = 2
+        let network = try Network(architecture: GraphModel.architecture, seed: 3)
+        let folded = InputPreprocessing.FoldedNormalization(scale: [4, 4.5, 5], shift: [-2, -2.1, -2.2], intoLayer: 0)
+        return try Mapper(config: config).map(TrainedModel(network: network, provenance: ["note": "graph"], seed: 3,
+                                                           preprocessing: InputPreprocessing(foldedNormalization: folded)),
+                                              calibration: GraphModel.inputs(16, seed: 4), creator: "test")
+    }
+
     static let inference: ChipImage = try! image(.wu2023Inference)
+    static let graph: ChipImage = try! graphImage(ChipPreset.wu2023Inference.spec)
     static let soc: ChipImage = try! image(.wu2023SoC)
     static let onChip: ChipImage = try! image(.wu2023SoC, source: true)
 }

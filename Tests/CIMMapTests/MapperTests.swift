@@ -86,7 +86,7 @@ struct MapperTests {
         let test = try Self.mnist.get().test.prefix(2000)
         let quantised = try image.quantizedNetwork()
         let digital = Evaluator.evaluate(quantised, on: test)
-        var engine = ChipEngine(layers: try image.crossbars(), noise: nil)
+        var engine = try image.engine(noise: nil)
         let chip = Evaluator.evaluate(quantised, on: test, engine: &engine)
         #expect(chip.correct == digital.correct, "chip \(chip.accuracy) vs quantised model \(digital.accuracy)")
         #expect(abs(chip.loss - digital.loss) < 1e-4)

@@ -36,17 +36,34 @@ extension CLITests {
             #expect(ev.status == 0, "stderr: \(ev.stderr)")
         }
 
-        @Test("a padded, strided CNN imports and runs digitally; export says which layer chip image v1 cannot hold")
-        func importedCNNNotExportable() throws {
+        @Test("padded, strided, grouped and residual CNNs go through import → export (chip image v2) → verify → evaluate → convert --to onnx")
+        func importedCNNsThroughThePipeline() throws {
             let dir = cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let r = try cli.cim(["import", Self.fixtures + "/depthwise.dynamo.onnx", "--out", dir + "/imported"])
             #expect(r.status == 0 && r.stdout.contains("conv 8→8 3×3 stride 2 pad 1 depthwise, clip [0.0, 6.0]"), "stdout: \(r.stdout)")
-            let onnx = Self.fixtures + "/vgg_bn.dynamo.onnx"
-            let e = try cli.cim(["export", onnx, "--chip", "wu2023-inference", "--out", dir + "/a.h5"])
-            #expect(e.status != 0 && e.stderr.contains("layer 0 (conv 1→8 3×3 pad 1) cannot be exported yet")
-                    && e.stderr.split(separator: "\n").count == 1, "stderr: \(e.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: dir + "/a.h5"))
+            // 16×16×3 inputs: no MNIST calibration (one clear line), then without the calibration checks
+            let refused = try cli.cim(["export", dir + "/imported/model.safetensors", "--out", dir + "/d.h5"])
+            #expect(refused.status != 0 && refused.stderr.contains("the model expects [16, 16, 3]"), "stderr: \(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/d.h5"))
+            let d = try cli.cim(["export", dir + "/imported/model.safetensors", "--out", dir + "/d.h5", "--calibration", "0"])
+            #expect(d.status == 0, "stderr: \(d.stderr)")
+            let dv = try cli.cim(["verify", dir + "/d.h5"])
+            #expect(dv.status == 0 && dv.stdout.contains("schema 2"), "\(dv.stdout) \(dv.stderr)")
+            for model in ["vgg_bn.dynamo", "resnet.torchscript"] {
+                let image = dir + "/\(model).h5"
+                let e = try cli.cim(["export", Self.fixtures + "/\(model).onnx", "--chip", "wu2023-inference", "--out", image,
+                                     "--calibration", "32", "--monte-carlo", "2"])
+                #expect(e.status == 0, "\(model): \(e.stderr)")
+                let v = try cli.cim(["verify", image])
+                #expect(v.status == 0, "\(model): \(v.stdout) \(v.stderr)")
+                let ev = try cli.cim(["evaluate", image, "--trials", "2", "--test-limit", "100", "--out", dir + "/ev-\(model)", "--quiet"])
+                #expect(ev.status == 0, "\(model): \(ev.stderr)")
+                let c = try cli.cim(["convert", image, "--to", "onnx", "--out", dir + "/\(model).deployed.onnx"])
+                #expect(c.status == 0, "\(model): \(c.stderr)")
+                let back = try cli.cim(["import", dir + "/\(model).deployed.onnx", "--out", dir + "/back-\(model)"])
+                #expect(back.status == 0, "\(model): \(back.stderr)")
+            }
         }
 
         @Test("cim train --init MODEL.onnx fine-tunes the imported weights (resumable); --model MODEL.onnx trains its architecture from scratch")

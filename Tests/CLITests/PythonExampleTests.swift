@@ -1,7 +1,9 @@
 import CIMChipImage
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMMap
+import CIMNetwork
 import CIMTrain
 import Foundation
 import Testing
@@ -20,7 +22,7 @@ let h5pyAvailable: Bool = {
     return p.terminationStatus == 0
 }()
 
-/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v1.md):
+/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v2.md):
 /// its noiseless accuracy must equal CIMKit's, and its metadata must satisfy the JSON schema.
 @Suite("scripts/chip_image_infer.py", .serialized)
 struct PythonExampleTests {
@@ -95,11 +97,11 @@ struct PythonExampleTests {
         #expect(abs(swift - numpy) <= 0.001 + 1e-12, "Swift \(swift) vs NumPy \(numpy)")
         #expect(swift > 0.6, "the comparison needs a model that has learnt something: \(swift)")
 
-        // --metadata: {path: attributes} against schemas/chip-image-v1.schema.json
+        // --metadata: {path: attributes} against schemas/chip-image-v2.schema.json
         let meta = try python([image, "--metadata"], in: dir)
         try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v1.schema.json"))
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v2.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         let checker = SchemaSubset(root: schema)
         let required = try #require(schema["required"] as? [String])
@@ -121,6 +123,78 @@ struct PythonExampleTests {
         #expect(checker.problems(damaged, schema, at: "").count >= 2)
         #expect((metadata["/tiles"] as? [String: Any])?["count"] as? Int == (try ChipImageFile.read(path: image)).tiles.count)
     }
+
+    /// An MNIST-shaped layer graph with every v2 layer kind: strided and padded convs, a
+    /// depthwise conv with asymmetric padding, ReLU6, a 1×1 projection shortcut, a residual
+    /// add, leaky ReLU, a grouped conv, average and global average pooling (random weights).
+    static let graph = Architecture(
+        name: "mnist-graph", inputShape: [28, 28, 1],
+        layers: [conv(1, 8, 3, stride: 2, padding: [1, 1, 1, 1]), .relu,
+                 conv(8, 8, 3, padding: [1, 1, 1, 1], groups: 8), .clip(min: 0, max: 6),
+                 conv(8, 8, 1), .add, .leakyRelu(slope: 0.1),
+                 conv(8, 16, 3, stride: 2, padding: [0, 0, 1, 1], groups: 2),
+                 .avgPool(spec: PoolSpec(kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padding: [1, 1, 1, 1])),
+                 .globalAvgPool, .flatten, .dense(inFeatures: 16, outFeatures: 10)],
+        inputs: [[-1], [0], [1], [2], [1], [3, 4], [5], [6], [7], [8], [9], [10]])
+
+    static func conv(_ i: Int, _ o: Int, _ k: Int, stride: Int = 1, padding: [Int] = [0, 0, 0, 0], groups: Int = 1) -> LayerSpec {
+        .convolution(spec: ConvolutionSpec(inChannels: i, outChannels: o, kernelHeight: k, kernelWidth: k, strideHeight: stride,
+                                           strideWidth: stride, padding: padding, groups: groups))
+    }
+
+    @Test("a v2 layer graph: NumPy's logits equal Swift's with the ideal periphery and with the chip's DAC and ADC",
+          .enabled(if: h5pyAvailable, "python3 cannot import h5py and numpy (scripts/install-deps.sh installs h5py)"))
+    func numpyMatchesSwiftOnGraph() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cimkit-py-graph-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try BLAS.load()
+        let test = try DatasetCatalog.load(.mnist).test.prefix(500)
+        let x = test.batch(indices: Array(0..<test.count)[...]).x
+        let network = try Network(architecture: Self.graph, seed: 5)
+        var config = MappingConfig(spec: ChipPreset.wu2023Inference.spec)
+        config.monteCarloDraws = 0
+        let image = try Mapper(config: config).map(TrainedModel(network: network), calibration: nil, creator: "test")
+        let path = dir + "/graph.h5"
+        try ChipImageFile.write(image, to: path)
+        let quantised = try image.quantizedNetwork()
+        var digital = quantised
+        var engine = try image.engine(noise: nil)
+        var onChip = quantised
+        let swift = ["ideal": digital.forward(x, training: false).data,
+                     "chip": onChip.forward(x, training: false, engine: &engine).data]
+        let mnist = try DatasetCatalog.shippedMNISTDirectory()
+        for periphery in ["ideal", "chip"] {
+            let out = dir + "/\(periphery).txt"
+            let py = try python([path, "--data", mnist, "--limit", "500", "--periphery", periphery, "--logits", out], in: dir)
+            try #require(py.status == 0, "chip_image_infer.py --periphery \(periphery): \(py.stderr)")
+            let numpy = try String(contentsOfFile: out, encoding: .utf8).split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Float($0) }
+            let theirs = try #require(swift[periphery])
+            try #require(numpy.count == theirs.count, "\(numpy.count) logits from NumPy, \(theirs.count) from Swift")
+            let scale = theirs.map(abs).max()!
+            let differences = zip(numpy, theirs).map { abs($0 - $1) / scale }
+            let close = differences.filter { $0 <= 1e-4 }.count
+            print("chip_image_infer.py graph, \(periphery) periphery: \(close)/\(theirs.count) logits within 1e-4 of Swift's "
+                + "(relative to max |logit| \(scale)), largest difference \(differences.max()!)")
+            if periphery == "ideal" {
+                // the same float32 steps; only the order of the sums in the GEMMs differs
+                #expect(differences.max()! <= 1e-4)
+            } else {
+                // the same, except where a sum lands within float32 rounding of a DAC or ADC code
+                // boundary: that one conversion moves by one code
+                #expect(Double(close) >= 0.99 * Double(theirs.count) && differences.max()! < 0.05)
+            }
+            let spread = theirs.indices.filter { $0 % 10 == 0 }.map { theirs[$0] }
+            #expect(Set(spread).count > 100, "the inputs must give different logits")
+        }
+        #expect(py(summaryOf: path, in: dir).contains("<- [3, 4]"))
+    }
+
+    func py(summaryOf path: String, in dir: String) -> String {
+        (try? python([path, "--limit", "1"], in: dir).stdout) ?? ""
+    }
+
+
 }
 
 /// The part of JSON Schema (draft 2020-12) that `schemas/chip-image-v1.schema.json` uses: `$ref`
