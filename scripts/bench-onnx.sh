@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Speed of ONNX import and digital inference on an imported ResNet-20 (CIFAR-10 geometry,
+# Speed of ONNX import, digital inference, export to wu2023-inference, verify and Monte Carlo
+# chip evaluation (all noise, 8-bit DAC/ADC) on an imported ResNet-20 (CIFAR-10 geometry,
 # random weights), measured in the same run against onnxruntime's inference of the same file
 # on the same random inputs (batch 100, 2,000 images, 1 and 2 threads). Prints figures;
 # asserts nothing; not part of CI. Needs Python with torch, onnx and onnxruntime (set PYTHON,
@@ -30,5 +31,5 @@ for threads in (1, 2):
         rates.append(2000 / (time.perf_counter() - t))
     print(f"onnxruntime {ort.__version__} inference, batch 100, {threads} thread(s): {sorted(rates)[1]:.0f} images/s")
 PY
-for t in 1 2; do OMP_NUM_THREADS=$t .build/release/CIMBench onnx runs/bench/resnet20.onnx; done
+for t in 1 2; do CIMBENCH_CHIP=1 OMP_NUM_THREADS=$t .build/release/CIMBench onnx runs/bench/resnet20.onnx; done
 OMP_NUM_THREADS=1 CIMKIT_CONV=im2col .build/release/CIMBench onnx runs/bench/resnet20.onnx | tail -n 1

@@ -6,7 +6,8 @@ import Foundation
 /// `CIMBench onnx MODEL.onnx`: import time, and digital inference throughput of the imported
 /// network on 2,000 seeded random inputs in batches of 100, with `OMP_NUM_THREADS` threads for
 /// OpenBLAS and so oneDNN alike (default 1; scripts/bench-onnx.sh runs 1 and 2, and onnxruntime
-/// on the same file in the same run).
+/// on the same file in the same run). With `CIMBENCH_CHIP=1` also export, verify and Monte Carlo
+/// evaluation on `wu2023-inference` (`ONNXChipBench.swift`).
 func benchONNX(_ path: String) throws {
     var times: [Double] = []
     var imported: ImportedModel?
@@ -40,5 +41,8 @@ func benchONNX(_ path: String) throws {
         }
         print(String(format: "CIMKit digital inference, batch %d, %d thread(s) (oneDNN convolutions%@): %.0f images/s", batch, threads,
                      ProcessInfo.processInfo.environment["CIMKIT_CONV"] == "im2col" ? " off: im2col + GEMM" : "", median(rates)))
+    }
+    if ProcessInfo.processInfo.environment["CIMBENCH_CHIP"] == "1" {
+        try benchONNXChip(net, inputs: inputs, count: count, threads: threads)
     }
 }

@@ -23,26 +23,32 @@ extension Im2Col {
     /// `firstChannel ..< firstChannel + groupChannels`, laid out (kh, kw, c); padding reads 0.
     public static func im2col(_ x: UnsafePointer<Float>, batch: Int, geometry g: Geometry, firstChannel: Int, groupChannels: Int,
                               col: UnsafeMutablePointer<Float>) {
-        let k = g.kernelHeight * g.kernelWidth * groupChannels
-        var row = 0
-        for n in 0..<batch {
+        im2col(x, geometry: g, firstChannel: firstChannel, groupChannels: groupChannels,
+               rows: 0..<(batch * g.outHeight * g.outWidth), col: col)
+    }
+
+    /// The same for output rows `rows` only (row = (n·OH + i)·OW + j): `col` holds
+    /// `[rows.count, KH·KW·groupChannels]`. Lets a caller work through a batch in chunks that
+    /// stay in cache.
+    public static func im2col(_ x: UnsafePointer<Float>, geometry g: Geometry, firstChannel: Int, groupChannels: Int,
+                              rows: Range<Int>, col: UnsafeMutablePointer<Float>) {
+        let perImage = g.outHeight * g.outWidth
+        var dst = col
+        for row in rows {
+            let n = row / perImage, i = (row % perImage) / g.outWidth, j = row % g.outWidth
             let image = x + n * g.height * g.width * g.channels + firstChannel
-            for i in 0..<g.outHeight {
-                for j in 0..<g.outWidth {
-                    var dst = col + row * k
-                    for kh in 0..<g.kernelHeight {
-                        let y = i * g.strideHeight - g.padTop + kh * g.dilationHeight
-                        for kw in 0..<g.kernelWidth {
-                            let xx = j * g.strideWidth - g.padLeft + kw * g.dilationWidth
-                            if y >= 0, y < g.height, xx >= 0, xx < g.width {
-                                dst.update(from: image + (y * g.width + xx) * g.channels, count: groupChannels)
-                            } else {
-                                dst.update(repeating: 0, count: groupChannels)
-                            }
-                            dst += groupChannels
-                        }
+            for kh in 0..<g.kernelHeight {
+                let y = i * g.strideHeight - g.padTop + kh * g.dilationHeight
+                for kw in 0..<g.kernelWidth {
+                    let xx = j * g.strideWidth - g.padLeft + kw * g.dilationWidth
+                    if y >= 0, y < g.height, xx >= 0, xx < g.width {
+                        // a plain loop: a few channels at a time, where memmove's call costs more than the copy
+                        let src = image + (y * g.width + xx) * g.channels
+                        for t in 0..<groupChannels { dst[t] = src[t] }
+                    } else {
+                        for t in 0..<groupChannels { dst[t] = 0 }
                     }
-                    row += 1
+                    dst += groupChannels
                 }
             }
         }

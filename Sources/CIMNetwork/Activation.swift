@@ -14,7 +14,7 @@ public struct Activation: Layer {
         var y = x
         y.data.withUnsafeMutableBufferPointer { p in
             switch kind {
-            case .relu: for i in p.indices where p[i] < 0 { p[i] = 0 }
+            case .relu: for i in p.indices { p[i] = p[i] < 0 ? 0 : p[i] }  // a select: vectorises
             case .tanh: FastMath.tanh(p)
             case .sigmoid: FastMath.sigmoid(p)
             }

@@ -43,6 +43,7 @@ public struct Convolution: Layer {
             return y
         }
         lastForwardUsedDNNL = false
+        if !training { return chunkedForward(x, parameters: parameters, engine: &engine, layer: layer) }
         let g = geometry(x.shape)
         let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
         let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
@@ -63,6 +64,44 @@ public struct Convolution: Layer {
                         } else {
                             engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: cj, rows: m,
                                                           inFeatures: kg, outFeatures: ocg, output: out + j * ocg, outputStride: oc)
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = x.shape
+        return y
+    }
+
+    /// Inference on an engine (a simulated chip): im2col and the product in chunks of output
+    /// rows whose im2col block (about 256 kB) stays in cache through the DAC, the array products
+    /// and the ADC, instead of one batch-sized im2col matrix streamed from memory several times.
+    /// Each chunk's product is one engine call, so a chip draws its read noise chunk by chunk.
+    mutating func chunkedForward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, engine: inout E, layer: Int) -> Tensor {
+        let g = geometry(x.shape)
+        let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
+        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
+        let chunk = Swift.max(16, Swift.min(m, 65_536 / Swift.max(kg, 1)))
+        if col.count < chunk * kg { col = [Float](repeating: 0, count: chunk * kg) }
+        var y = Tensor(zeros: [n, g.outHeight, g.outWidth, oc])
+        let bias = parameters + oc * kg
+        x.data.withUnsafeBufferPointer { xp in
+            col.withUnsafeMutableBufferPointer { cp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    for r0 in stride(from: 0, to: m, by: chunk) {
+                        let rows = Swift.min(chunk, m - r0)
+                        let out = yp.baseAddress! + r0 * oc
+                        for r in 0..<rows { for o in 0..<oc { out[r * oc + o] = bias[o] } }
+                        for j in 0..<groups {
+                            Im2Col.im2col(xp.baseAddress!, geometry: g, firstChannel: j * cg, groupChannels: cg, rows: r0..<(r0 + rows),
+                                          col: cp.baseAddress!)
+                            if groups == 1 {
+                                engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: rows, inFeatures: kg,
+                                                         outFeatures: oc, output: out)
+                            } else {
+                                engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: cp.baseAddress!,
+                                                              rows: rows, inFeatures: kg, outFeatures: ocg, output: out + j * ocg, outputStride: oc)
+                            }
                         }
                     }
                 }

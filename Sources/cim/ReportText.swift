@@ -15,6 +15,7 @@ enum ReportText {
             let kind: String
             switch image.architecture.layers[l.index] {
             case .conv2d: kind = "conv"
+            case let .convolution(c): kind = c.groups == 1 ? "conv" : (c.groups == c.inChannels ? "conv dw" : "conv g\(c.groups)")
             case .dense: kind = "dense"
             default: kind = "?"
             }

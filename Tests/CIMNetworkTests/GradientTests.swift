@@ -87,6 +87,43 @@ struct GradientTests {
         #expect(worst < 1e-5, "max relative difference \(worst)")
     }
 
+    /// An engine that is not ``DigitalProduct`` (so inference takes the chunked chip path) but
+    /// computes digitally.
+    struct PlainEngine: WeightProduct {
+        var calls = 0
+        mutating func accumulateProduct(layer: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+                                        inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>) {
+            calls += 1
+            BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
+                       b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outFeatures)
+        }
+    }
+
+    @Test("inference on an engine works through the batch in cached chunks (row-range im2col, per-group products) and equals the full im2col pass",
+          arguments: [ConvolutionSpec(inChannels: 1, outChannels: 4, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1]),
+                      ConvolutionSpec(inChannels: 6, outChannels: 6, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 1,
+                                      padding: [0, 1, 2, 1], dilationHeight: 2, dilationWidth: 1, groups: 3)])
+    func chunkedInference(_ c: ConvolutionSpec) throws {
+        let (h, w, n) = (64, 61, 3)   // 11,712 output rows for the first spec: two chunks of 7,281 (65,536 / 9)
+        let (oh, ow) = try #require(c.outputSize(height: h, width: w))
+        let net = try Network(architecture: Architecture(name: "c", inputShape: [h, w, c.inChannels], layers: [.convolution(spec: c)]
+                              + [.flatten, .dense(inFeatures: oh * ow * c.outChannels, outFeatures: 2)]), seed: 5)
+        var rng = RandomGenerator(seed: 9)
+        var x = Tensor(zeros: [n, h, w, c.inChannels])
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        var a = Convolution(spec: c), b = Convolution(spec: c)
+        var engine = PlainEngine(), full = PlainEngine()
+        let chunked = net.parameters.withUnsafeBufferPointer { a.forward(x, parameters: $0.baseAddress!, training: false, engine: &engine, layer: 0) }
+        let whole = net.parameters.withUnsafeBufferPointer { b.forward(x, parameters: $0.baseAddress!, training: true, engine: &full, layer: 0) }
+        #expect(chunked.shape == whole.shape)
+        let rows = n * oh * ow, chunk = 65_536 / c.fanIn
+        if c.groups == 1 {
+            #expect(engine.calls == (rows + chunk - 1) / chunk && engine.calls >= 2, "\(engine.calls) chunks for \(rows) rows")
+        }
+        let worst = zip(chunked.data, whole.data).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        #expect(worst < 1e-6, "max relative difference \(worst)")
+    }
+
     @Test("a strided, padded, dilated, grouped convolution equals a direct loop over the definition")
     func convolutionOracle() throws {
         let c = ConvolutionSpec(inChannels: 4, outChannels: 6, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 1,
