@@ -131,9 +131,12 @@ public struct ADCObservation: Sendable {
     public var clippingRate: Double { conversions > 0 ? Double(clipped) / Double(conversions) : 0 }
 
     /// The q-quantile (0…1) of |I|, µA.
-    public func quantile(_ q: Double) -> Double {
-        guard !magnitudes.isEmpty else { return 0 }
+    public func quantile(_ q: Double) -> Double { quantiles([q])[0] }
+
+    /// Several quantiles of |I| (µA) from one sort.
+    public func quantiles(_ qs: [Double]) -> [Double] {
+        guard !magnitudes.isEmpty else { return qs.map { _ in 0 } }
         let sorted = magnitudes.sorted()
-        return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1)))])
+        return qs.map { Double(sorted[min(sorted.count - 1, Int($0 * Double(sorted.count - 1)))]) }
     }
 }

@@ -73,9 +73,9 @@ extension Mapper {
                 }
             }
             let o = observation!
-            let p999 = o.quantile(0.999)
+            let q = o.quantiles([0.999, 1]), p999 = q[0]
             image.report.layers[k].adcClippingRate = o.clippingRate
-            image.report.layers[k].adcMaxMicroAmps = o.quantile(1)
+            image.report.layers[k].adcMaxMicroAmps = q[1]
             image.report.layers[k].adcP999MicroAmps = p999
             let fs = image.spec.adc.fullScaleMicroAmps
             image.report.checks.append(.init(

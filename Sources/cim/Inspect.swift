@@ -38,7 +38,14 @@ struct Inspect: ParsableCommand {
             return
         }
         print("\(image): \(img.info.creator), \(img.info.createdUTC), source \(img.info.source), seed \(img.info.seed)")
-        print("network \(img.architecture.name) \(img.architecture.inputShape): " + img.architecture.layers.map(\.description).joined(separator: " → "))
+        let a = img.architecture
+        if a.inputs == nil {
+            print("network \(a.name) \(a.inputShape): " + a.layers.map(\.description).joined(separator: " → "))
+        } else {  // a graph: each layer with its index, and its inputs where it does not read the layer before
+            print("network \(a.name) \(a.inputShape), a layer graph (−1 = the input): " + a.layers.enumerated().map { i, l in
+                "\(i) \(l)" + (a.inputsOf(i) == [i - 1] ? "" : " ← \(a.inputsOf(i).map(String.init).joined(separator: ", "))")
+            }.joined(separator: "; "))
+        }
         print(ReportText.summary(img))
         if img.spec.device.levels >= 2 {
             let top = img.spec.device.levels - 1
