@@ -22,7 +22,7 @@ let shims: [Target] = [
 // MARK: - Libraries (data → network → train; HDF5 files)
 let libraries: [Target] = [
     .target(name: "CIMCore", dependencies: ["CCIMBLAS", "CCIMKernels"], exclude: ["README.md"]),
-    .target(name: "CIMData", dependencies: ["CIMCore", "CZlib"], exclude: ["README.md"]),
+    .target(name: "CIMData", dependencies: ["CIMCore", "CZlib", "CIMHDF5"], exclude: ["README.md"]),
     .target(name: "CIMNetwork", dependencies: ["CIMCore", "CCIMDNNL"], exclude: ["README.md"]),
     .target(name: "CIMDevice", dependencies: ["CIMCore"], exclude: ["README.md"]),
     .target(name: "CIMCrossbar", dependencies: ["CIMCore", "CIMDevice"], exclude: ["README.md"]),
@@ -48,7 +48,7 @@ let executables: [Target] = [
 // MARK: - Tests
 let tests: [Target] = [
     .testTarget(name: "CIMCoreTests", dependencies: ["CIMCore"]),
-    .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib"]),
+    .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib", "CIMHDF5"]),
     .testTarget(name: "CIMNetworkTests", dependencies: ["CIMNetwork"]),
     .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
     .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),

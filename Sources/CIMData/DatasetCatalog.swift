@@ -16,13 +16,14 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable, NamedPreset {
 public struct DatasetSplits: Sendable {
     /// Dataset name (or "custom").
     public var name: String
-    /// Directory the files were read from.
+    /// Directory the IDX files were read from, or the dataset file (`.npz`, `.h5`).
     public var directory: String
     /// The 60,000-image (for MNIST) training split.
     public var train: ImageDataset
     /// The 10,000-image (for MNIST) test split.
     public var test: ImageDataset
-    /// SHA-256 of each uncompressed file, by base file name (e.g. `train-images-idx3-ubyte`).
+    /// SHA-256 of each uncompressed file, by base file name (e.g. `train-images-idx3-ubyte`;
+    /// for a dataset file, of the whole file by its name).
     public var checksums: [String: String]
 }
 
@@ -106,6 +107,59 @@ public enum DatasetCatalog {
     public static func loadTest(directory: String) throws(CIMError) -> ImageDataset {
         var sums: [String: String] = [:]
         return try readSplit(directory: directory, prefix: "t10k", expectedSHA256: nil, checksums: &sums)
+    }
+
+    /// Loads `--data PATH`: a `.npz`, `.h5` or `.hdf5` file (both splits, see ``DatasetFile``),
+    /// or else a directory of the four IDX files.
+    ///
+    /// - Parameter options: array names and layout for a file; nil = the defaults. Giving them
+    ///   for an IDX directory is an error (they would be ignored).
+    public static func load(path: String, options: DatasetFileOptions? = nil) throws(CIMError) -> DatasetSplits {
+        if DatasetFile.format(of: path) != nil {
+            return try DatasetFile.load(path: path, options: options ?? .init())
+        }
+        try checkIDXPath(options, path: path)
+        return try load(directory: path)
+    }
+
+    /// Loads the test split of `--data PATH` (a dataset file or an IDX directory).
+    public static func loadTest(path: String, options: DatasetFileOptions? = nil) throws(CIMError) -> ImageDataset {
+        if DatasetFile.format(of: path) != nil {
+            let o = options ?? .init()
+            try o.validate()
+            return try DatasetFile.loadSplit(path: path, images: o.testImages, labels: o.testLabels, options: o)
+        }
+        try checkIDXPath(options, path: path)
+        return try loadTest(directory: path)
+    }
+
+    /// The split that calibrates `cim export` from `--data PATH`: the training split (of an IDX
+    /// directory, all four files are read and checked as before), or, for a dataset file
+    /// without training images, the test split.
+    public static func loadCalibration(path: String, options: DatasetFileOptions? = nil) throws(CIMError) -> ImageDataset {
+        guard DatasetFile.format(of: path) != nil else {
+            try checkIDXPath(options, path: path)
+            return try load(directory: path).train
+        }
+        let o = options ?? .init()
+        try o.validate()
+        let train = try DatasetFile.contains(path: path, name: o.trainImages)
+        return try DatasetFile.loadSplit(path: path, images: train ? o.trainImages : o.testImages,
+                                         labels: train ? o.trainLabels : o.testLabels, options: o)
+    }
+
+    /// Throws if file options were given for an IDX directory, or if `path` is a file of
+    /// another kind (it would be looked for IDX files in).
+    static func checkIDXPath(_ options: DatasetFileOptions?, path: String) throws(CIMError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CIMError.format(path: path, reason:
+                "not a dataset: give a directory of IDX files or a .npz, .h5 or .hdf5 file (a single .npy cannot hold images and labels)")
+        }
+        if let options, options != DatasetFileOptions() {
+            throw CIMError.invalidConfig(field: "--data", reason:
+                "array names and --layout apply to .npz and .h5 files; \(path) is read as a directory of IDX files")
+        }
     }
 
     /// The directory of a named dataset and the checksums its files must have.

@@ -40,8 +40,8 @@ public struct RobustnessEvaluator: Sendable {
         var networks: [Network] = []
         for (path, image) in images {
             let net = try image.quantizedNetwork()
-            guard Array(net.architecture.inputShape) == [test.height, test.width, 1] else {
-                throw .invalidConfig(field: "--dataset", reason: "\(path) expects inputs \(net.architecture.inputShape), the test images are \(test.height)×\(test.width)×1")
+            if let problem = try test.mismatch(with: net.architecture, model: path) {
+                throw .invalidConfig(field: "--dataset", reason: "test " + problem)
             }
             // The two noiseless passes are the same in every shard: only a complete run and
             // shard 1 make them (merge takes them from shard 1).

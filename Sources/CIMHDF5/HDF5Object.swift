@@ -84,7 +84,8 @@ func dataspaceShape(_ space: hid_t) -> [Int]? {
         guard rank >= 0 else { return nil }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else { return nil }
-        return dims.map { Int($0) }
+        let shape = dims.compactMap { Int(exactly: $0) }  // a crafted file may claim more than Int.max
+        return shape.count == dims.count ? shape : nil
     default: return nil
     }
 }

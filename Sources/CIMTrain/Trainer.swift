@@ -48,10 +48,11 @@ public struct Trainer: Sendable {
             throw CIMError.invalidConfig(field: "dataset", reason:
                 "\(data.name) has \(data.train.count) training and \(data.test.count) test images; both must be ≥ 1")
         }
-        let expected = try config.architecture.inputShape
-        guard [data.train.height, data.train.width, 1] == expected else {
-            throw CIMError.invalidConfig(field: "dataset", reason:
-                "images are \(data.train.height)×\(data.train.width)×1, model \(config.model) expects \(expected)")
+        let architecture = try config.architecture
+        for split in [data.train, data.test] {
+            if let problem = try split.mismatch(with: architecture, model: "model \(config.model)") {
+                throw CIMError.invalidConfig(field: "dataset", reason: problem)
+            }
         }
     }
 

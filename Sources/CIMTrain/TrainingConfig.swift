@@ -14,8 +14,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var initialWeights: String? = nil
     /// Dataset name (`mnist`, `fashion-mnist`) or `custom` with ``dataDirectory``.
     public var dataset: String = DatasetName.mnist.rawValue
-    /// A directory of IDX files that overrides ``dataset``.
+    /// A directory of IDX files, or a `.npz`/`.h5` dataset file, that overrides ``dataset``.
     public var dataDirectory: String? = nil
+    /// For a dataset file: the names of its arrays and the images' layout (absent for IDX
+    /// directories and named datasets).
+    public var dataOptions: DatasetFileOptions? = nil
     public var optimizer = OptimizerConfig()
     /// Examples per training batch.
     public var batchSize: Int = 64
@@ -54,6 +57,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw CIMError.invalidConfig(field: "dataset", reason:
                 "unknown dataset '\(dataset)' (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")), or --data DIR)")
         }
+        if let dataOptions {
+            guard let dataDirectory, DatasetFile.format(of: dataDirectory) != nil else {
+                throw CIMError.invalidConfig(field: "dataOptions", reason: "array names and layout need a .npz or .h5 dataset file")
+            }
+            try dataOptions.validate()
+        }
         try optimizer.validate()
         guard batchSize >= 1 else { throw CIMError.invalidConfig(field: "batchSize", reason: "\(batchSize) must be ≥ 1") }
         if let b = batchesPerEpoch, b < 1 {
@@ -72,7 +81,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public func loadData() throws(CIMError) -> DatasetSplits {
         var splits: DatasetSplits
         if let dir = dataDirectory {
-            splits = try DatasetCatalog.load(directory: dir)
+            splits = try DatasetCatalog.load(path: dir, options: dataOptions)
         } else {
             splits = try DatasetCatalog.load(DatasetName(rawValue: dataset)!)
         }

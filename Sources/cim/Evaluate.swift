@@ -4,6 +4,7 @@ import CIMCore
 import CIMData
 import CIMEvaluate
 import CIMMap
+import CIMTrain
 import Foundation
 
 /// `cim evaluate`: Monte Carlo robustness audit of chip images.
@@ -25,8 +26,10 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Test dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset = DatasetName.mnist.rawValue
 
-    @Option(name: .customLong("data"), help: "A directory of MNIST-style IDX files; overrides --dataset.")
+    @Option(name: .customLong("data"), help: ArgumentHelp(DatasetFileFlags.dataHelp))
     var dataDirectory: String?
+
+    @OptionGroup var fileFlags: DatasetFileFlags
 
     @Option(help: "Trials (fresh chips) per image and sweep value.")
     var trials = 10
@@ -108,11 +111,17 @@ struct Evaluate: ParsableCommand {
         guard !images.isEmpty else { throw CIMError.invalidConfig(field: "IMAGE", reason: "give at least one chip image") }
         let loaded = try images.map { p throws(CIMError) in (path: p, image: try ChipImageFile.read(path: p)) }
         let datasetName = dataDirectory == nil ? try DatasetName.named(dataset).rawValue : "custom"
-        let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(directory: d) }
+        let fileOptions = try fileFlags.options(data: dataDirectory)
+        let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(path: d, options: fileOptions) }
             ?? DatasetCatalog.loadTest(try DatasetName.named(dataset))
         try BLAS.load()
         BLAS.setThreads(1)
         let evaluator = try RobustnessEvaluator(config: config, test: test, datasetName: datasetName)
+        for (path, image) in loaded {  // before any output exists
+            if let problem = try evaluator.test.mismatch(with: image.architecture, model: path) {
+                throw CIMError.invalidConfig(field: dataDirectory == nil ? "--dataset" : "--data", reason: "test " + problem)
+            }
+        }
         try OutputDirectory.prepare(out)  // before the audit, not after it
         let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
         let bar = TrialProgress(enabled: !quiet)

@@ -32,8 +32,11 @@ struct Import: ParsableCommand {
     @Flag(help: "Replace an existing DIR/model.safetensors.")
     var overwrite = false
 
-    @Option(help: "Also print the imported network's digital accuracy on this dataset's test set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: ArgumentHelp("Also print the imported network's digital accuracy on a test set: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")), "
+        + "a directory of IDX files, or a .npz or .h5 file (see --layout, --test-keys).", valueName: "dataset"))
     var accuracy: String?
+
+    @OptionGroup var fileFlags: DatasetFileFlags
 
     func run() throws {
         let target = out + "/model.safetensors"
@@ -42,9 +45,10 @@ struct Import: ParsableCommand {
         }
         let (imported, metadata) = try Self.load(model)
         let network = try imported.network()
-        let test = try accuracy.map { name throws(CIMError) in try DatasetCatalog.loadTest(try DatasetName.named(name)) }
-        if let test, network.architecture.inputShape != [test.height, test.width, 1] {
-            throw CIMError.invalidConfig(field: "--accuracy", reason: "the test images are \(test.height)×\(test.width)×1, the model expects \(network.architecture.inputShape)")
+        if accuracy == nil { _ = try fileFlags.options(data: nil) }  // --layout, --test-keys need --accuracy FILE
+        let test = try accuracy.map { name throws(CIMError) in try Self.testSet(name, fileFlags: fileFlags) }
+        if let test, let problem = try test.mismatch(with: network.architecture) {
+            throw CIMError.invalidConfig(field: "--accuracy", reason: "the test " + problem)
         }
         try OutputDirectory.prepare(out)
         try WeightsFile.write(network, metadata: metadata, to: target)
@@ -58,6 +62,19 @@ struct Import: ParsableCommand {
             print(String(format: "digital accuracy on the %d %@ test images: %.2f %% (%d correct)", test.count, name, 100 * r.accuracy, r.correct))
         }
         print("wrote \(target)")
+    }
+
+    /// The test split for `--accuracy`: a named dataset, or a path (IDX directory, .npz, .h5).
+    static func testSet(_ value: String, fileFlags: DatasetFileFlags) throws(CIMError) -> ImageDataset {
+        if let name = DatasetName(rawValue: value) {
+            _ = try fileFlags.options(data: nil)  // --layout and --test-keys need a file
+            return try DatasetCatalog.loadTest(name)
+        }
+        guard DatasetFile.format(of: value) != nil || FileManager.default.fileExists(atPath: value) else {
+            throw CIMError.invalidConfig(field: "--accuracy", reason:
+                "'\(value)' is neither a dataset (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))) nor a directory or .npz/.h5 file")
+        }
+        return try DatasetCatalog.loadTest(path: value, options: try fileFlags.options(data: value))
     }
 
     /// Reads and imports an ONNX file; the metadata records where it came from.

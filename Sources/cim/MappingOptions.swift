@@ -5,6 +5,7 @@ import CIMCrossbar
 import CIMData
 import CIMMap
 import CIMNetwork
+import CIMTrain
 import Foundation
 
 /// Options shared by `cim export` and `cim convert`.
@@ -24,8 +25,14 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "Dataset of the calibration images (default: the model's training dataset, else mnist).")
     var dataset: String?
 
-    @Option(name: .customLong("data"), help: "A directory of MNIST-style IDX files for calibration; overrides --dataset.")
+    @Option(name: .customLong("data"), help: ArgumentHelp(DatasetFileFlags.dataHelp
+        + " Calibration uses its training images, or the test images of a file without a training split."))
     var dataDirectory: String?
+
+    @Option(help: "Arrays of the training split in a --data file: IMAGES,LABELS (default x_train,y_train).")
+    var trainKeys: String?
+
+    @OptionGroup var fileFlags: DatasetFileFlags
 
     @Option(help: "Monte Carlo programmings per layer for the programming-error check (0 skips it).")
     var monteCarlo = 10
@@ -83,21 +90,25 @@ struct MappingOptions: ParsableArguments {
            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
             name = object["dataset"] as? String
         }
-        let splits: DatasetSplits
+        let images: ImageDataset
+        let fileOptions = try fileFlags.options(data: dataDirectory, trainKeys: trainKeys)
         if let dataDirectory {
-            splits = try DatasetCatalog.load(directory: dataDirectory)
+            images = try DatasetCatalog.loadCalibration(path: dataDirectory, options: fileOptions)
         } else {
             let n = name ?? DatasetName.mnist.rawValue
             guard let d = DatasetName(rawValue: n) else {
                 throw .invalidConfig(field: "--dataset", reason: "unknown dataset '\(n)' (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            splits = try DatasetCatalog.load(d)
+            images = try DatasetCatalog.load(d).train
         }
-        guard [splits.train.height, splits.train.width, 1] == inputShape else {
-            throw .invalidConfig(field: "--dataset", reason: "images are \(splits.train.height)×\(splits.train.width)×1, the model expects \(inputShape)")
+        if let problem = images.mismatch(withInputShape: inputShape) {
+            throw .invalidConfig(field: dataDirectory == nil ? "--dataset" : "--data", reason: problem)
         }
-        let n = min(calibration, splits.train.count)
-        return splits.train.batch(indices: Array(0..<n)[...]).x
+        guard images.count >= 1 else {
+            throw .invalidConfig(field: dataDirectory == nil ? "--dataset" : "--data", reason: "no calibration images (give --calibration 0 to skip the calibration checks)")
+        }
+        let n = min(calibration, images.count)
+        return images.batch(indices: Array(0..<n)[...]).x
     }
 
     /// Maps, checks, and writes the image and its report; prints a summary.

@@ -27,8 +27,13 @@ struct Train: ParsableCommand {
     @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset = DatasetName.mnist.rawValue
 
-    @Option(name: .customLong("data"), help: "A directory of MNIST-style IDX files (plain or .gz); overrides --dataset.")
+    @Option(name: .customLong("data"), help: ArgumentHelp(DatasetFileFlags.dataHelp))
     var dataDirectory: String?
+
+    @Option(help: "Arrays of the training split in a --data file: IMAGES,LABELS (default x_train,y_train).")
+    var trainKeys: String?
+
+    @OptionGroup var fileFlags: DatasetFileFlags
 
     @Option(help: "Optimizer: sgd or adamw.")
     var optimizer = "adamw"
@@ -118,6 +123,10 @@ struct Train: ParsableCommand {
         c.initialWeights = imported?.parameters == nil ? nil : imported?.source
         c.dataset = dataset
         c.dataDirectory = dataDirectory
+        c.dataOptions = try fileFlags.options(data: dataDirectory, trainKeys: trainKeys)
+        if let dataDirectory, DatasetFile.format(of: dataDirectory) != nil, c.dataOptions == nil {
+            c.dataOptions = DatasetFileOptions()  // recorded in training.json and the checkpoint
+        }
         guard let kind = OptimizerConfig.Kind(rawValue: optimizer) else {
             throw CIMError.invalidConfig(field: "--optimizer", reason: "unknown optimizer '\(optimizer)' (known: sgd, adamw)")
         }
@@ -159,8 +168,9 @@ struct Train: ParsableCommand {
             ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
             ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
             ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
+            ("--train-keys", trainKeys != nil),
         ]
-        return checks.filter(\.1).map(\.0)
+        return checks.filter(\.1).map(\.0) + fileFlags.given
     }
 
     func run() throws {
