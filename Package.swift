@@ -43,6 +43,9 @@ let executables: [Target] = [
     ], exclude: ["README.md"]),
     .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX"],
                      exclude: ["README.md"]),
+    // The readers under libFuzzer (scripts/fuzz.sh builds it with -sanitize=fuzzer,address -DCIM_FUZZ);
+    // a plain build replays saved inputs.
+    .executableTarget(name: "CIMFuzz", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain", "CIMONNX"], exclude: ["README.md"]),
 ]
 
 // MARK: - Tests

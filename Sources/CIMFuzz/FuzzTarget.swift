@@ -1,0 +1,57 @@
+import CIMCore
+import CIMData
+import CIMNetwork
+import CIMONNX
+import CIMTrain
+import Foundation
+
+/// The readers a fuzz input can go to. Each takes the bytes as an untrusted file would give
+/// them and must either decode them or throw ``CIMError``; a trap, a crash, a hang or an
+/// allocation beyond the reader's limits is a bug (AddressSanitizer and libFuzzer's `-rss_limit_mb`
+/// and `-timeout` catch those).
+enum FuzzTarget: String, CaseIterable {
+    /// `ONNXFile.decode`, then `ONNXImporter.importModel` (graph building, folding, shapes).
+    case onnx
+    /// `TensorArchive.decode` (safetensors), then `WeightsFile.network` (the weights schema).
+    case safetensors
+    /// `IDXFile(parsing:)` (uncompressed IDX).
+    case idx
+    /// `NPYReader.read(bytes:)` (one `.npy` array).
+    case npy
+    /// `DatasetFile.loadSplit` of a `.npz` (ZIP, deflate, CRC, then the arrays and labels), from a
+    /// file in the temporary directory.
+    case npz
+
+    /// The target named by `CIMFUZZ_TARGET` (default onnx).
+    static let current: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["CIMFUZZ_TARGET"] ?? "onnx"
+        guard let t = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("CIMFuzz: unknown CIMFUZZ_TARGET '\(name)' (\(allCases.map(\.rawValue).joined(separator: ", ")))\n".utf8))
+            exit(2)
+        }
+        return t
+    }()
+
+    /// Runs one input; returns whether the reader accepted it.
+    @discardableResult
+    func run(_ bytes: [UInt8]) -> Bool {
+        switch self {
+        case .onnx:
+            guard let model = try? ONNXFile.decode(Data(bytes), path: "fuzz.onnx") else { return false }
+            return (try? ONNXImporter.importModel(model, name: "fuzz", path: "fuzz.onnx")) != nil
+        case .safetensors:
+            guard let archive = try? TensorArchive.decode(bytes, path: "fuzz.safetensors") else { return false }
+            return (try? WeightsFile.network(from: archive, path: "fuzz.safetensors")) != nil
+        case .idx:
+            return (try? IDXFile(parsing: bytes, path: "fuzz.idx")) != nil
+        case .npy:
+            return (try? NPYReader.read(bytes: bytes, path: "fuzz.npy", name: "x")) != nil
+        case .npz:
+            guard FileManager.default.createFile(atPath: Self.scratch, contents: Data(bytes)) else { return false }
+            return (try? DatasetFile.loadSplit(path: Self.scratch, images: "x_test", labels: "y_test")) != nil
+        }
+    }
+
+    /// The file the npz target reads (one per process).
+    static let scratch = NSTemporaryDirectory() + "cimfuzz-\(getpid()).npz"
+}
