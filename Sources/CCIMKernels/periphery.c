@@ -162,56 +162,25 @@ static inline __attribute__((always_inline)) float noise_weight(float x, float l
     return x * x;
 }
 
-/* The noise weights of one row, summed per block of `block` columns (16 lanes, then the tail). */
-static inline __attribute__((always_inline)) void block_sums_row(const float *xr, size_t cols, size_t block, float levels,
-                                                                 float invL2, int serial, float *out) {
-    size_t blocks = (cols + block - 1) / block;
-    for (size_t b = 0; b < blocks; b++) {
-        size_t c0 = b * block, c1 = c0 + block < cols ? c0 + block : cols, c = c0;
-        float acc[16] = {0};
-        for (; c + 16 <= c1; c += 16)
-            for (int j = 0; j < 16; j++) acc[j] += noise_weight(xr[c + j], levels, invL2, serial);
-        float total = 0.0f;
-        for (int j = 0; j < 16; j++) total += acc[j];
-        for (; c < c1; c++) total += noise_weight(xr[c], levels, invL2, serial);
-        out[b] = total;
-    }
-}
-
 CIM_CLONES void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial,
                                           float *out) {
     int serial = bitSerial && bits > 0;
     float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
     float invL2 = bits > 0 ? 1.0f / (levels * levels) : 0.0f;
     size_t blocks = (cols + block - 1) / block;
-    for (size_t r = 0; r < rows; r++) block_sums_row(x + r * cols, cols, block, levels, invL2, serial, out + r * blocks);
-}
-
-CIM_CLONES int cim_dac_quantize_fused(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale,
-                                      size_t block, int bitSerial, float *sums) {
-    float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
-    int serial = bitSerial && bits > 0;
-    float invL2 = bits > 0 ? 1.0f / (levels * levels) : 0.0f;
-    size_t blocks = (cols + block - 1) / block;
-    int any = 0;
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
-        float *qr = xq + r * cols;
-        float m = abs_max(xr, cols);
-        if (!(m > 0.0f)) m = 1.0f;
-        scale[r] = m;
-        float inv = 1.0f / m;
-        int neg = 0;
-        if (bits > 0) {
-            float invL = 1.0f / levels;
-            for (size_t c = 0; c < cols; c++) { qr[c] = __builtin_rintf(xr[c] * inv * levels) * invL; neg |= qr[c] < 0.0f; }
-        } else {
-            for (size_t c = 0; c < cols; c++) { qr[c] = xr[c] * inv; neg |= qr[c] < 0.0f; }
+        for (size_t b = 0; b < blocks; b++) {
+            size_t c0 = b * block, c1 = c0 + block < cols ? c0 + block : cols, c = c0;
+            float acc[16] = {0};
+            for (; c + 16 <= c1; c += 16)
+                for (int j = 0; j < 16; j++) acc[j] += noise_weight(xr[c + j], levels, invL2, serial);
+            float total = 0.0f;
+            for (int j = 0; j < 16; j++) total += acc[j];
+            for (; c < c1; c++) total += noise_weight(xr[c], levels, invL2, serial);
+            out[r * blocks + b] = total;
         }
-        any |= neg;
-        if (sums && !any) block_sums_row(qr, cols, block, levels, invL2, serial, sums + r * blocks);
     }
-    return any;
 }
 
 CIM_CLONES int cim_any_negative(const float *x, size_t n) {

@@ -21,20 +21,12 @@ extension CrossbarLayer {
         defer { scratch = s }
         grow(&s.xq, n); grow(&s.scale, rows); grow(&s.partial, m); grow(&s.acc, m)
         let dacBits = Int32(spec.dac.bits)
-        let v = Float(spec.device.readVoltage)
-        let readVar = 2 * spec.device.readSigmaMicroSiemens * spec.device.readSigmaMicroSiemens * Double(v * v)
-        let adcVar = spec.adc.noiseSigmaMicroAmps * spec.adc.noiseSigmaMicroAmps
-        let noisy = noise != nil && (readVar > 0 || adcVar > 0)
-        if noisy { grow(&s.rowSums, rows * rowBlocks); grow(&s.sigma, rows); grow(&s.z, m) }
-        // DAC, the sign check and (unsigned inputs) the read-noise weights in one pass
-        let signed = s.xq.withUnsafeMutableBufferPointer { q in
+        s.xq.withUnsafeMutableBufferPointer { q in
             s.scale.withUnsafeMutableBufferPointer { sc in
-                s.rowSums.withUnsafeMutableBufferPointer { w in
-                    cim_dac_quantize_fused(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!, spec.tileRows,
-                                           spec.dac.bitSerial ? 1 : 0, noisy ? w.baseAddress! : nil)
-                }
+                cim_dac_quantize(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!)
             }
-        } != 0
+        }
+        let signed = s.xq.withUnsafeBufferPointer { cim_any_negative($0.baseAddress!, n) } != 0
         if signed {
             grow(&s.pos, n); grow(&s.neg, n)
             if s.rowNegative.count < rows { s.rowNegative = [UInt8](repeating: 0, count: rows) }
@@ -48,13 +40,18 @@ extension CrossbarLayer {
                 }
             }
         }
+        let v = Float(spec.device.readVoltage)
+        let readVar = 2 * spec.device.readSigmaMicroSiemens * spec.device.readSigmaMicroSiemens * Double(v * v)
+        let adcVar = spec.adc.noiseSigmaMicroAmps * spec.adc.noiseSigmaMicroAmps
+        let noisy = noise != nil && (readVar > 0 || adcVar > 0)
+        if noisy { grow(&s.rowSums, rows * rowBlocks); grow(&s.sigma, rows); grow(&s.z, m) }
         let step = Float(spec.adc.stepMicroAmps)
         let fullScale = spec.adc.bits > 0 ? Float(spec.adc.fullScaleMicroAmps) : .infinity
         s.acc.withUnsafeMutableBufferPointer { acc in acc.update(repeating: 0) }
         for phase in signed ? [Float(1), -1] : [1] {
             let xs = !signed ? s.xq : (phase > 0 ? s.pos : s.neg)
             xs.withUnsafeBufferPointer { xp in
-                if noisy && signed {  // unsigned: the fused DAC pass computed them
+                if noisy {
                     s.rowSums.withUnsafeMutableBufferPointer { w in
                         cim_read_noise_block_sums(xp.baseAddress!, rows, inputs, spec.tileRows, dacBits, spec.dac.bitSerial ? 1 : 0, w.baseAddress!)
                     }

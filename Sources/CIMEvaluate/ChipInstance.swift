@@ -33,9 +33,10 @@ public struct ChipInstance: Sendable {
         var program = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/program")
         var stuck = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/stuck")
         let time = config.timeSeconds ?? 0
-        var programmed: [(plus: [Float], minus: [Float])] = []
+        var programmed: [(plus: [Float], minus: [Float])] = [], targets = programmed
         for k in image.layers.indices {
             let (tp, tm) = image.layerTargets(k)
+            targets.append((tp, tm))
             func write(_ target: Float) -> Float {
                 var g: Double
                 if d.stuckRate > 0, stuck.nextDouble() < d.stuckRate {
@@ -48,7 +49,8 @@ public struct ChipInstance: Sendable {
             programmed.append((tp.map(write), tm.map(write)))
         }
         device = d
-        engine = try image.engine(spec: spec, conductances: programmed, noise: NormalStream(seed: config.seed, stream: "trial/\(trial)/read"))
+        engine = try image.engine(spec: spec, conductances: programmed, targets: targets,
+                                  noise: NormalStream(seed: config.seed, stream: "trial/\(trial)/read"))
     }
 
     /// The image exactly as targeted: no programming error, no read or ADC noise (the DAC and

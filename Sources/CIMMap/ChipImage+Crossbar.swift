@@ -57,13 +57,14 @@ extension ChipImage {
     ///   - conductances: the programmed conductances, `[rows, columns]` µS per layer position
     ///     (default: the targets).
     ///   - noise: the read-noise stream (`nil` = noiseless reads).
+    ///   - targets: the layers' targets if the caller has gathered them already (default: gathered here).
     public func engine(spec: ChipSpec? = nil, conductances: [(plus: [Float], minus: [Float])]? = nil,
-                       noise: NormalStream?) throws(CIMError) -> ChipEngine {
+                       targets: [(plus: [Float], minus: [Float])]? = nil, noise: NormalStream?) throws(CIMError) -> ChipEngine {
         let spec = spec ?? self.spec
         var out = [CrossbarLayer?](repeating: nil, count: architecture.layers.count)
         var grouped: [Int: [CrossbarLayer]] = [:]
         for (k, l) in layers.enumerated() {
-            let (tp, tm) = layerTargets(k)
+            let (tp, tm) = targets?[k] ?? layerTargets(k)
             let (p, m) = conductances?[k] ?? (tp, tm)
             let scale = Float(l.weightPerMicroSiemens)
             if l.groups == 1 {

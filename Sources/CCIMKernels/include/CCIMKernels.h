@@ -32,12 +32,6 @@ void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, f
 /// bit-serial with bits > 0: w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each
 /// bit cycle reads the devices afresh); otherwise w = x^2.
 void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial, float *out);
-/* cim_dac_quantize, and in the same pass (each row while it is in cache) whether any code is
-   negative (the return value) and, if `sums` is not NULL and no code so far was negative, each
-   row's cim_read_noise_block_sums of the codes (the positive phase), bit for bit the same. When it
-   returns 1 the sums are incomplete: use cim_split_sign_rows and cim_read_noise_block_sums. */
-int cim_dac_quantize_fused(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale,
-                           size_t block, int bitSerial, float *sums);
 /// 1 if any x[i] < 0.
 int cim_any_negative(const float *x, size_t n);
 /// ADC: y = clamp(rint(y / step) * step, -fullScale, fullScale); step = 0: clamp only.
