@@ -11,7 +11,7 @@ public struct ChipEngine: WeightProduct, Sendable {
     public var layers: [CrossbarLayer?]
     /// The crossbars of each grouped convolution's groups, by layer index (group j computes
     /// output channels `j·OC/g ..< (j+1)·OC/g`). A grouped layer missing here is computed
-    /// digitally (on-chip training keeps grouped layers digital).
+    /// digitally (on-chip training refuses grouped layers before it builds an engine).
     public var grouped: [Int: [CrossbarLayer]]
     /// Source of read and ADC noise; `nil` = noiseless reads.
     public var noise: NormalStream?
