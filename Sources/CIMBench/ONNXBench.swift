@@ -29,14 +29,11 @@ func benchONNX(_ path: String) throws {
     let threads = Int(ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] ?? "") ?? 1
     do {
         BLAS.setThreads(threads)
-        var n = net
         var rates: [Double] = []
+        var digital = DigitalProduct()
         for r in 0..<4 {
             let t = ProcessStats.now()
-            for b in stride(from: 0, to: count, by: batch) {
-                let x = Tensor(shape: [batch] + shape, data: Array(inputs[(b * per)..<((b + batch) * per)]))
-                _ = n.forward(x, training: false)
-            }
+            inferAll(net, inputs: inputs, count: count, batch: batch, engine: &digital)
             if r > 0 { rates.append(Double(count) / (ProcessStats.now() - t)) }
         }
         print(String(format: "CIMKit digital inference, batch %d, %d thread(s) (oneDNN convolutions%@): %.0f images/s", batch, threads,

@@ -40,26 +40,28 @@ func benchONNXChip(_ net: Network, inputs: [Float], count: Int, threads: Int) th
         let t0 = ProcessStats.now()
         var instance = try ChipInstance(image: image, config: config, trial: trial)
         let t1 = ProcessStats.now()
-        var n = quantised
-        for b in stride(from: 0, to: count, by: batch) {
-            let x = Tensor(shape: [batch] + shape, data: Array(inputs[(b * per)..<((b + batch) * per)]))
-            _ = n.forward(x, training: false, engine: &instance.engine)
-        }
+        inferAll(quantised, inputs: inputs, count: count, batch: batch, engine: &instance.engine)
         let t2 = ProcessStats.now()
         if trial > 0 { rates.append(Double(count) / (t2 - t0)); programming.append(t1 - t0) }
     }
     // the same products without noise (DAC/ADC on): what the noise costs
     for r in 0..<3 {
         var engine = try ChipInstance.noiseless(image)
-        var n = quantised
         let t0 = ProcessStats.now()
-        for b in stride(from: 0, to: count, by: batch) {
-            let x = Tensor(shape: [batch] + shape, data: Array(inputs[(b * per)..<((b + batch) * per)]))
-            _ = n.forward(x, training: false, engine: &engine)
-        }
+        inferAll(quantised, inputs: inputs, count: count, batch: batch, engine: &engine)
         if r > 0 { noiseless.append(Double(count) / (ProcessStats.now() - t0)) }
     }
     print(String(format: "CIMKit Monte Carlo on %@, all noise, 8-bit DAC/ADC, batch %d, %d thread(s): %.0f images/s per trial "
                  + "(median of 3; programming %.0f ms a trial; noiseless chip %.0f images/s)",
                  spec.name, batch, threads, median(rates), 1000 * median(programming), median(noiseless)))
+}
+
+/// Runs the first `count` inputs through `network` in batches of `batch` on `engine`.
+func inferAll<E: WeightProduct>(_ network: Network, inputs: [Float], count: Int, batch: Int, engine: inout E) {
+    var n = network
+    let shape = network.architecture.inputShape, per = shape.reduce(1, *)
+    for b in stride(from: 0, to: count, by: batch) {
+        let x = Tensor(shape: [batch] + shape, data: Array(inputs[(b * per)..<((b + batch) * per)]))
+        _ = n.forward(x, training: false, engine: &engine)
+    }
 }

@@ -2,19 +2,21 @@ import CCIMKernels
 import CIMCore
 
 extension CrossbarLayer {
-    /// `output[r, o] += (x · Wᵀ)[r, o]` for `rows` input rows `x` (`[rows, inputs]`), computed
-    /// by the chip (see the type's documentation). `noise == nil` is a noiseless read (no read
-    /// or ADC noise; quantisation and clipping still apply).
-    public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int,
-                                           into output: UnsafeMutablePointer<Float>, noise: inout NormalStream?) {
+    /// `output[r·outputStride + o] += (x · Wᵀ)[r, o]` for `rows` input rows `x` (`[rows, inputs]`),
+    /// computed by the chip (see the type's documentation); `outputStride` defaults to
+    /// `outputs` (a grouped layer's group writes its channels of a wider output row).
+    /// `noise == nil` is a noiseless read (no read or ADC noise; quantisation and clipping still apply).
+    public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                                           outputStride: Int? = nil, noise: inout NormalStream?) {
         var none: ADCObservation? = nil
-        accumulateProduct(input: input, rows: rows, into: output, noise: &noise, observation: &none)
+        accumulateProduct(input: input, rows: rows, into: output, outputStride: outputStride, noise: &noise, observation: &none)
     }
 
     /// The same product, also recording every ADC input (each tile's partial sums, µA, before
     /// conversion) in `observation` when it is not `nil`.
     public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
-                                           noise: inout NormalStream?, observation: inout ADCObservation?) {
+                                           outputStride: Int? = nil, noise: inout NormalStream?, observation: inout ADCObservation?) {
+        let stride = outputStride ?? outputs
         let n = rows * inputs, m = rows * outputs
         var s = scratch
         scratch = Scratch()  // keep the buffers uniquely referenced while we work
@@ -95,7 +97,7 @@ extension CrossbarLayer {
         s.acc.withUnsafeBufferPointer { acc in
             for r in 0..<rows {
                 let f = s.scale[r] * k
-                let a = acc.baseAddress! + r * outputs, y = output + r * outputs
+                let a = acc.baseAddress! + r * outputs, y = output + r * stride
                 for o in 0..<outputs { y[o] += f * a[o] }
             }
         }

@@ -52,19 +52,7 @@ final class BinaryFile {
 
     /// The `count` bytes at `offset`.
     func bytes(at offset: Int, count: Int, what: String) throws(CIMError) -> [UInt8] {
-        guard count > 0 else { return [] }
-        var failure: CIMError?
-        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(CIMError) {
-                try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer), what: what)
-                initialized = count
-            } catch {
-                failure = error
-                initialized = 0
-            }
-        }
-        if let failure { throw failure }
-        return out
+        try [UInt8].filled(count: count) { buffer throws(CIMError) in try read(at: offset, into: buffer, what: what) }
     }
 
     /// The SHA-256 of the whole file, read in 1 MiB pieces.

@@ -11,11 +11,24 @@ protocol ByteSource {
 extension ByteSource {
     /// The next `count` bytes (at most `remaining`).
     mutating func bytes(_ count: Int) throws(CIMError) -> [UInt8] {
+        try [UInt8].filled(count: count) { buffer throws(CIMError) in try read(into: buffer) }
+    }
+}
+
+extension Array where Element: BitwiseCopyable {
+    /// `count` elements whose bytes `fill` writes in full (uninitialised until then); `fill`'s
+    /// error is rethrown.
+    static func filled(count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(CIMError) -> Void) throws(CIMError) -> [Element] {
         guard count > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: count)
         var failure: CIMError?
-        out.withUnsafeMutableBytes { buffer in
-            do throws(CIMError) { try read(into: buffer) } catch { failure = error }
+        let out = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(CIMError) {
+                try fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
         if let failure { throw failure }
         return out

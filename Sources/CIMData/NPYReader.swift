@@ -71,19 +71,7 @@ public enum NPYReader {
     /// `count` values of `T` read as raw bytes.
     private static func readArray<T: BitwiseCopyable, S: ByteSource>(_ type: T.Type, count: Int,
                                                                     from source: inout S) throws(CIMError) -> [T] {
-        guard count > 0 else { return [] }
-        var failure: CIMError?
-        let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(CIMError) {
-                try source.read(into: UnsafeMutableRawBufferPointer(buffer))
-                initialized = count
-            } catch {
-                failure = error
-                initialized = 0
-            }
-        }
-        if let failure { throw failure }
-        return out
+        try [T].filled(count: count) { buffer throws(CIMError) in try source.read(into: buffer) }
     }
 
     /// `count` little-endian integers of `type`, widened to `Int64`, read 64 KiB at a time.

@@ -46,7 +46,7 @@ public struct Convolution: Layer {
         if !training { return chunkedForward(x, parameters: parameters, engine: &engine, layer: layer) }
         let g = geometry(x.shape)
         let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
-        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
+        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, cg = spec.inChannels / groups
         if col.count != groups * m * kg { col = [Float](repeating: 0, count: groups * m * kg) }
         var y = Tensor(zeros: [n, g.outHeight, g.outWidth, oc])
         let bias = parameters + oc * kg
@@ -58,19 +58,27 @@ public struct Convolution: Layer {
                     for j in 0..<groups {
                         let cj = cp.baseAddress! + j * m * kg
                         Im2Col.im2col(xp.baseAddress!, batch: n, geometry: g, firstChannel: j * cg, groupChannels: cg, col: cj)
-                        if groups == 1 {
-                            engine.accumulateProduct(layer: layer, weights: parameters, input: cj, rows: m, inFeatures: kg,
-                                                     outFeatures: oc, output: out)
-                        } else {
-                            engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: cj, rows: m,
-                                                          inFeatures: kg, outFeatures: ocg, output: out + j * ocg, outputStride: oc)
-                        }
+                        Self.product(spec, group: j, rows: m, col: cj, parameters: parameters, output: out, engine: &engine, layer: layer)
                     }
                 }
             }
         }
         inputShape = x.shape
         return y
+    }
+
+    /// `output[r, group's channels] += col · W_groupᵀ` for `rows` im2col rows of group `j`,
+    /// through the engine (one matrix when ungrouped).
+    private static func product<E: WeightProduct>(_ spec: ConvolutionSpec, group j: Int, rows: Int, col: UnsafePointer<Float>,
+                                                  parameters: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, engine: inout E, layer: Int) {
+        let oc = spec.outChannels, kg = spec.fanIn
+        if spec.groups == 1 {
+            engine.accumulateProduct(layer: layer, weights: parameters, input: col, rows: rows, inFeatures: kg, outFeatures: oc, output: output)
+        } else {
+            let ocg = oc / spec.groups
+            engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: col, rows: rows,
+                                          inFeatures: kg, outFeatures: ocg, output: output + j * ocg, outputStride: oc)
+        }
     }
 
     /// Inference on an engine (a simulated chip): im2col and the product in chunks of output
@@ -80,7 +88,7 @@ public struct Convolution: Layer {
     mutating func chunkedForward<E: WeightProduct>(_ x: Tensor, parameters: UnsafePointer<Float>, engine: inout E, layer: Int) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], groups = spec.groups, oc = spec.outChannels
-        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, ocg = oc / groups, cg = spec.inChannels / groups
+        let m = n * g.outHeight * g.outWidth, kg = spec.fanIn, cg = spec.inChannels / groups
         let chunk = Swift.max(16, Swift.min(m, 65_536 / Swift.max(kg, 1)))
         if col.count < chunk * kg { col = [Float](repeating: 0, count: chunk * kg) }
         var y = Tensor(zeros: [n, g.outHeight, g.outWidth, oc])
@@ -95,13 +103,7 @@ public struct Convolution: Layer {
                         for j in 0..<groups {
                             Im2Col.im2col(xp.baseAddress!, geometry: g, firstChannel: j * cg, groupChannels: cg, rows: r0..<(r0 + rows),
                                           col: cp.baseAddress!)
-                            if groups == 1 {
-                                engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: rows, inFeatures: kg,
-                                                         outFeatures: oc, output: out)
-                            } else {
-                                engine.accumulateGroupProduct(layer: layer, group: j, weights: parameters + j * ocg * kg, input: cp.baseAddress!,
-                                                              rows: rows, inFeatures: kg, outFeatures: ocg, output: out + j * ocg, outputStride: oc)
-                            }
+                            Self.product(spec, group: j, rows: rows, col: cp.baseAddress!, parameters: parameters, output: out, engine: &engine, layer: layer)
                         }
                     }
                 }

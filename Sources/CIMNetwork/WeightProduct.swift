@@ -25,8 +25,8 @@ public protocol WeightProduct {
 extension WeightProduct {
     public mutating func accumulateGroupProduct(layer: Int, group: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
                                                 inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
-                   b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outputStride)
+        DigitalProduct.accumulate(weights: weights, input: input, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                                  output: output, outputStride: outputStride)
     }
 }
 
@@ -36,7 +36,14 @@ public struct DigitalProduct: WeightProduct {
 
     public mutating func accumulateProduct(layer: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
                                            inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>) {
+        Self.accumulate(weights: weights, input: input, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                        output: output, outputStride: outFeatures)
+    }
+
+    /// `output[r·outputStride + o] += Σ_i input[r, i] · weights[o, i]` (one GEMM).
+    public static func accumulate(weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                  outFeatures: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
-                   b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outFeatures)
+                   b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outputStride)
     }
 }

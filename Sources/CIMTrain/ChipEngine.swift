@@ -15,7 +15,6 @@ public struct ChipEngine: WeightProduct, Sendable {
     public var grouped: [Int: [CrossbarLayer]]
     /// Source of read and ADC noise; `nil` = noiseless reads.
     public var noise: NormalStream?
-    private var groupOutput: [Float] = []
 
     public init(layers: [CrossbarLayer?], noise: NormalStream?, grouped: [Int: [CrossbarLayer]] = [:]) {
         self.layers = layers
@@ -32,28 +31,15 @@ public struct ChipEngine: WeightProduct, Sendable {
 
     public mutating func accumulateGroupProduct(layer: Int, group: Int, weights: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
                                                 inFeatures: Int, outFeatures: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        guard var crossbars = grouped[layer] else {
-            BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
-                       b: weights, ldb: inFeatures, beta: 1, c: output, ldc: outputStride)
+        guard grouped[layer] != nil else {
+            DigitalProduct.accumulate(weights: weights, input: input, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                                      output: output, outputStride: outputStride)
             return
         }
-        precondition(group < crossbars.count && crossbars[group].inputs == inFeatures && crossbars[group].outputs == outFeatures,
+        precondition(group < grouped[layer]!.count && grouped[layer]![group].inputs == inFeatures
+                     && grouped[layer]![group].outputs == outFeatures,
                      "ChipEngine: group \(group) of layer \(layer) is not mapped as \(inFeatures)×\(outFeatures)")
-        grouped[layer] = nil  // keep the crossbars uniquely referenced while they run
-        defer { grouped[layer] = crossbars }
-        let n = rows * outFeatures
-        if groupOutput.count < n { groupOutput = [Float](repeating: 0, count: n) }
-        var buffer = groupOutput
-        groupOutput = []
-        defer { groupOutput = buffer }
-        buffer.withUnsafeMutableBufferPointer { b in
-            b.update(repeating: 0)
-            crossbars[group].accumulateProduct(input: input, rows: rows, into: b.baseAddress!, noise: &noise)
-            for r in 0..<rows {
-                let src = b.baseAddress! + r * outFeatures, dst = output + r * outputStride
-                for o in 0..<outFeatures { dst[o] += src[o] }
-            }
-        }
+        grouped[layer]![group].accumulateProduct(input: input, rows: rows, into: output, outputStride: outputStride, noise: &noise)
     }
 
     /// Tiles used by all layers.
