@@ -85,7 +85,14 @@ extension ONNXImporter {
             }
         }
         let perSample = a.shape.reduce(1, *)
-        let known = dims.reduce(1) { acc, d in if case .value(let v) = d, v > 0 { return acc * v }; return acc }
+        var known = 1  // the product of the target's given dimensions, never beyond one sample
+        for case .value(let v) in dims where v > 0 {
+            let (product, overflow) = known.multipliedReportingOverflow(by: v)
+            guard !overflow, product <= perSample else {
+                throw fail(node, "target shape \(target) holds more elements than the input's \(perSample) per sample")
+            }
+            known = product
+        }
         if let i = inferred {
             // -1 in the batch position (e.g. [-1, 784]): the batch itself when the rest is one sample.
             if i == 0, known == perSample { dims[0] = .batch } else if dims.first == .batch, perSample % known == 0 {

@@ -88,6 +88,7 @@ struct BadInputTests {
     @Test("crafted models give one line naming what is wrong", arguments: [
         "huge initializer", "raw data too short", "external data missing", "external data present", "unsupported op",
         "opset 12", "float16 weights", "NaN weight", "huge input", "two inputs", "custom domain", "IR version 99", "empty",
+        "reshape overflow",
     ])
     func crafted(_ attack: String) throws {
         var m = Self.tinyModel()
@@ -138,6 +139,15 @@ struct BadInputTests {
         case "IR version 99":
             m.irVersion = 99
             expected = "IR version 99 is not supported"
+        case "reshape overflow":  // found by scripts/fuzz.sh: the target's product trapped
+            var shape = Onnx_TensorProto()
+            shape.name = "S"
+            shape.dims = [4]
+            shape.dataType = 7
+            shape.int64Data = [0, 1 << 40, 1 << 40, 1 << 40]
+            m.graph.initializer.append(shape)
+            m.graph.node[0] = Self.node("flat", "Reshape", ["input", "S"], ["f"])
+            expected = "node 'flat' (Reshape): target shape"
         default:
             m = Onnx_ModelProto()
             expected = "not an ONNX model"
