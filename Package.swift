@@ -38,14 +38,15 @@ let libraries: [Target] = [
 // MARK: - Executables
 let executables: [Target] = [
     .executableTarget(name: "cim", dependencies: [
-        "CIMCore", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX",
+        "CIMCore", "CIMHDF5", "CIMData", "CIMNetwork", "CIMDevice", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"]),
     .executableTarget(name: "CIMBench", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMCrossbar", "CIMTrain", "CIMMap", "CIMChipImage", "CIMEvaluate", "CIMONNX"],
                      exclude: ["README.md"]),
     // The readers under libFuzzer (scripts/fuzz.sh builds it with -sanitize=fuzzer,address -DCIM_FUZZ);
     // a plain build replays saved inputs.
-    .executableTarget(name: "CIMFuzz", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain", "CIMONNX"], exclude: ["README.md"]),
+    .executableTarget(name: "CIMFuzz", dependencies: ["CIMCore", "CIMData", "CIMNetwork", "CIMTrain", "CIMONNX", "CIMHDF5", "CIMChipImage",
+                                                     "CIMEvaluate"], exclude: ["README.md"]),
 ]
 
 // MARK: - Tests
@@ -56,7 +57,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
     .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
-    .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore"]),
+    .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore", "CHDF5"]),
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMEvaluateTests", dependencies: ["CIMEvaluate", "CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),
     .testTarget(name: "CIMChipImageTests", dependencies: ["CIMChipImage", "CIMMap", "CIMHDF5", "CHDF5", "CIMCore", "CIMCrossbar", "CIMNetwork"]),

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of CIMKit's file readers: libFuzzer with AddressSanitizer, through the
 # Swift toolchain's -sanitize=fuzzer,address (Sources/CIMFuzz). Targets: onnx (decode + import),
-# safetensors (decode + the weights schema), idx, npy, npz (ZIP + deflate + arrays). Seeds: the
+# safetensors (decode + the weights schema), idx, npy, npz (ZIP + deflate + arrays), chipimage
+# (the isolated HDF5 reader's stream → every chip-image check → for an accepted image, the chip
+# engine and the network, so that an image verify passes never fails later). Seeds: the
 # committed ONNX fixtures, their reference safetensors, small IDX files cut from the shipped
-# MNIST, Tests/Fixtures/fuzz-seeds/npy and the dataset fixtures' .npz files.
+# MNIST, Tests/Fixtures/fuzz-seeds/npy, the dataset fixtures' .npz files, and the streams of the
+# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them.
 #
 #   scripts/fuzz.sh              600 s per target (a long campaign; corpora kept in runs/fuzz)
 #   scripts/fuzz.sh --ci         20 s per target, seed 1 (what scripts/test.sh, so CI, runs)
@@ -31,9 +34,16 @@ swift build -c release --product CIMFuzz --scratch-path .build-fuzz --toolset .b
 [ -x .build-fuzz/release/CIMFuzz ] || { echo "fuzz: the build failed" >&2; exit 1; }
 bin=.build-fuzz/release/CIMFuzz
 
+targets="onnx safetensors idx npy npz chipimage"
 out=runs/fuzz
 mkdir -p "$out"
-for t in onnx safetensors idx npy npz; do mkdir -p "$out/corpus-$t"; done
+for t in $targets; do mkdir -p "$out/corpus-$t"; done
+# chip-image seeds: the stream cim's isolated reader writes for each shipped image
+[ -x .build/release/cim ] || swift build -c release --product cim 2>&1 | grep -E "error" || true
+policy='{"allowedFilters":["deflate"],"maxBytes":1073741824,"maxObjects":100000,"maxDepth":32,"maxRank":32,"maxAttributes":4096,"maxAttributeBytes":67108864,"maxChunkBytes":268435456,"timeoutSeconds":600}'
+for f in exported/*.h5 Tests/Fixtures/chip-image-v1/*.h5; do
+  .build/release/cim __hdf5-snapshot "$f" "$policy" > "$out/corpus-chipimage/$(basename "$(dirname "$f")")-$(basename "$f" .h5).wire"
+done
 cp Tests/Fixtures/onnx/*.onnx "$out/corpus-onnx/"
 cp Tests/Fixtures/onnx/*.safetensors "$out/corpus-safetensors/"
 cp Tests/Fixtures/fuzz-seeds/npy/*.npy "$out/corpus-npy/"
@@ -43,7 +53,7 @@ cp Tests/Fixtures/datasets/*.npz "$out/corpus-npz/"
   (gzip -dc datasets/mnist/t10k-images-idx3-ubyte.gz || true) | (tail -c +17 || true) | head -c 1568; } > "$out/corpus-idx/images-2"
 
 status=0
-for t in onnx safetensors idx npy npz; do
+for t in $targets; do
   echo "fuzz: $t for $seconds s"
   log="$out/$t.log"
   if ! CIMFUZZ_TARGET=$t "$bin" "$out/corpus-$t" "${seed[@]}" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \

@@ -23,6 +23,14 @@ extension ChipImageFile {
         _ = reader.run()
         return reader.problems
     }
+
+    /// The image and the problems of a snapshot already taken (``HDF5Snapshot``), without the
+    /// seal: what ``read(path:)`` does after the file is open (the fuzz target's entry).
+    public static func check(snapshot root: HDF5Node) -> (image: ChipImage?, problems: [String]) {
+        var reader = Reader(path: root.file)
+        let image = reader.run(root: root)
+        return (reader.problems.isEmpty ? image : nil, reader.problems)
+    }
 }
 
 /// Reads an image while collecting problems instead of stopping at the first (except where
@@ -37,24 +45,24 @@ struct Reader {
 
     mutating func problem(_ object: String, _ what: String) { problems.append("\(object): \(what)") }
 
-    mutating func attributeProblem(_ g: HDF5Group, _ name: String, _ error: HDF5Error) {
+    mutating func attributeProblem(_ g: HDF5Node, _ name: String, _ error: HDF5Error) {
         problem(g.path + (g.path.hasSuffix("/") ? "" : "/") + name,
                 error.kind == .typeMismatch ? "wrong type: \(error.message)" : "missing or unreadable attribute")
     }
 
     /// String, integer and floating-point attributes, or `nil` with a problem.
-    mutating func str(_ g: HDF5Group, _ name: String) -> String? {
+    mutating func str(_ g: HDF5Node, _ name: String) -> String? {
         do { return try g.stringAttribute(name) } catch { attributeProblem(g, name, error); return nil }
     }
-    mutating func int(_ g: HDF5Group, _ name: String) -> Int? {
+    mutating func int(_ g: HDF5Node, _ name: String) -> Int? {
         do { return try g.intAttribute(name) } catch { attributeProblem(g, name, error); return nil }
     }
-    mutating func dbl(_ g: HDF5Group, _ name: String) -> Double? {
+    mutating func dbl(_ g: HDF5Node, _ name: String) -> Double? {
         do { return try g.doubleAttribute(name) } catch { attributeProblem(g, name, error); return nil }
     }
 
     /// A dataset of exactly type T (and shape, if given) whose checksum matches, or `nil`.
-    mutating func data<T: HDF5Scalar>(_ g: HDF5Group, _ name: String, shape: [Int]?, as: T.Type, maxCount: Int = 1 << 31) -> [T]? {
+    mutating func data<T: HDF5Scalar>(_ g: HDF5Node, _ name: String, shape: [Int]?, as: T.Type, maxCount: Int = 1 << 31) -> [T]? {
         let object = g.path + (g.path.hasSuffix("/") ? "" : "/") + name
         do {
             guard try g.exists(name), try g.isDataset(name) else { problem(object, "missing dataset"); return nil }
@@ -82,15 +90,19 @@ struct Reader {
             problem("/", why)
             return nil
         }
-        let file: HDF5File
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let root: HDF5Node
         do {
-            file = try HDF5File.open(path: path)
+            root = try HDF5Snapshot.read(path: path, policy: ChipImageFile.readPolicy(fileSize: fileSize))
         } catch {
-            problem("/", "not a readable HDF5 file (\(error.message))")
+            problem(error.object.isEmpty ? "/" : error.object, error.kind == .library ? "not a readable HDF5 file (\(error.message))" : error.message)
             return nil
         }
-        defer { try? file.close() }
-        let root = file.root
+        return run(root: root)
+    }
+
+    /// Checks and reads the image held by `root` (a snapshot of the file, already past its seal).
+    mutating func run(root: HDF5Node) -> ChipImage? {
         guard let format = str(root, "format") else { return nil }
         guard format == ChipImageFile.format else {
             problem("/format", "'\(format)' is not a CIMKit chip image ('\(ChipImageFile.format)')")
@@ -130,7 +142,7 @@ struct Reader {
                          provenance: provenance, report: report, preprocessing: preprocessing)
     }
 
-    mutating func group(_ parent: HDF5Group, _ name: String) -> HDF5Group? {
+    mutating func group(_ parent: HDF5Node, _ name: String) -> HDF5Node? {
         do {
             guard try parent.exists(name), try parent.isGroup(name) else {
                 problem((parent.path == "/" ? "" : parent.path) + "/" + name, "missing group")
@@ -143,7 +155,7 @@ struct Reader {
         }
     }
 
-    mutating func readChip(_ root: HDF5Group) -> ChipSpec? {
+    mutating func readChip(_ root: HDF5Node) -> ChipSpec? {
         guard let chip = group(root, "chip"), let text = str(chip, "spec_json") else { return nil }
         guard let spec = try? JSONDecoder().decode(ChipSpec.self, from: Data(text.utf8)) else {
             problem("/chip/spec_json", "not a valid chip spec")

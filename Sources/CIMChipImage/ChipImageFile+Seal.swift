@@ -1,4 +1,5 @@
 import CIMCore
+import CIMHDF5
 import Foundation
 
 /// The file's seal: a checksum of the whole HDF5 part, kept in the HDF5 *user block* (the first
@@ -59,5 +60,15 @@ extension ChipImageFile {
             return "the file's SHA-256 does not match its seal: damaged, or changed after export"
         }
         return nil
+    }
+}
+
+extension ChipImageFile {
+    /// What a chip image may hold when it is read (``HDF5Snapshot``): deflate, the only filter
+    /// the exporter writes, and at most as many bytes of values as deflate can expand the
+    /// file's bytes to (1032 per byte, zlib's limit, plus 1 MiB), capped at 8 GiB.
+    public static func readPolicy(fileSize: Int) -> HDF5SnapshotPolicy {
+        let (product, overflow) = max(fileSize, 0).multipliedReportingOverflow(by: 1032)
+        return HDF5SnapshotPolicy(allowedFilters: [.deflate], maxBytes: overflow ? 1 << 33 : min(product + (1 << 20), 1 << 33))
     }
 }

@@ -50,7 +50,7 @@ enum LayerAttributes {
     }
 
     /// The layer a group describes, or `nil` with an unknown kind (or a v2 kind in a v1 file).
-    static func read(_ g: HDF5Group, version: Int) throws(HDF5Error) -> LayerSpec? {
+    static func read(_ g: HDF5Node, version: Int) throws(HDF5Error) -> LayerSpec? {
         func pair(_ name: String) throws(HDF5Error) -> (Int, Int)? {
             let a = try g.intArrayAttribute(name)
             return a.count == 2 ? (a[0], a[1]) : nil

@@ -6,7 +6,7 @@ import CIMNetwork
 import Foundation
 
 extension Reader {
-    mutating func readNetwork(_ root: HDF5Group, spec: ChipSpec) -> (Architecture, [LayerImage], InputPreprocessing)? {
+    mutating func readNetwork(_ root: HDF5Node, spec: ChipSpec) -> (Architecture, [LayerImage], InputPreprocessing)? {
         guard let net = group(root, "network"), let text = str(net, "architecture_json") else { return nil }
         guard let arch = try? JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) else {
             problem("/network/architecture_json", "not a valid architecture")
@@ -87,7 +87,7 @@ extension Reader {
     }
 
     /// The tiles, or `nil` (with a problem) when their conductances cannot be read.
-    mutating func readTiles(_ root: HDF5Group, spec: ChipSpec) -> [TileImage]? {
+    mutating func readTiles(_ root: HDF5Node, spec: ChipSpec) -> [TileImage]? {
         guard let g = group(root, "tiles"), let count = int(g, "count") else { return nil }
         guard count >= 0 else { problem("/tiles/count", "\(count) is negative"); return nil }
         let shape = [count, spec.tileRows, spec.weightColumns]
@@ -157,7 +157,7 @@ extension Reader {
         }
     }
 
-    mutating func readSource(_ root: HDF5Group, architecture: Architecture) -> SourceChip? {
+    mutating func readSource(_ root: HDF5Node, architecture: Architecture) -> SourceChip? {
         guard (try? root.exists("source")) == true, let g = group(root, "source") else { return nil }
         let spec = str(g, "spec_json") ?? ""
         if (try? JSONDecoder().decode(ChipSpec.self, from: Data(spec.utf8))) == nil { problem("/source/spec_json", "not a valid chip spec") }

@@ -3,8 +3,12 @@ import CIMHDF5
 
 /// The datasets of an HDF5 file (h5py: `f.create_dataset("x_test", data=x)`); names may be
 /// paths (`test/images`).
+///
+/// The file is read by the isolated reader (``HDF5Snapshot``): libhdf5 never parses it in this
+/// process. Filters: deflate (h5py `compression="gzip"`), shuffle and fletcher32; values of all
+/// datasets together at most the deflate expansion bound of the file's size.
 final class HDF5ArrayFile: ArrayFile {
-    let file: HDF5File
+    let root: HDF5Node
     let path: String
     let limits: DatasetFileLimits
     /// The file's size in bytes, which bounds what a dataset may claim.
@@ -12,8 +16,12 @@ final class HDF5ArrayFile: ArrayFile {
 
     init(path: String, limits: DatasetFileLimits) throws(CIMError) {
         fileSize = try BinaryFile(path: path).size  // also: exists, is a regular file
-        do { file = try HDF5File.open(path: path) } catch {
-            throw CIMError.format(path: path, reason: "not a readable HDF5 file (\(error.message))")
+        let policy = HDF5SnapshotPolicy(allowedFilters: [.deflate, .shuffle, .fletcher32],
+                                        maxBytes: min(limits.expansionBound(fileSize), limits.maxArrayBytes.multipliedReportingOverflow(by: 4).overflow
+                                                      ? Int.max : limits.maxArrayBytes * 4))
+        do { root = try HDF5Snapshot.read(path: path, policy: policy) } catch {
+            throw CIMError.format(path: path, reason: error.kind == .library ? "not a readable HDF5 file (\(error.message))"
+                                  : "\(error.object.isEmpty ? "" : error.object + ": ")\(error.message)")
         }
         self.path = path
         self.limits = limits
@@ -24,11 +32,11 @@ final class HDF5ArrayFile: ArrayFile {
     }
 
     func contains(_ name: String) throws(CIMError) -> Bool {
-        do { return try file.root.isDataset(name) } catch { throw converted(error) }
+        do { return try root.isDataset(name) } catch { throw converted(error) }
     }
 
     func names() throws(CIMError) -> [String] {
-        do { return try file.root.childNames() } catch { throw converted(error) }
+        do { return try root.childNames() } catch { throw converted(error) }
     }
 
     func read(_ name: String, check: NPYReader.Check) throws(CIMError) -> NumericArray {
@@ -36,8 +44,7 @@ final class HDF5ArrayFile: ArrayFile {
             throw CIMError.format(path: path, reason: "no dataset '\(name)' (the file holds \(try names().joined(separator: ", ")))")
         }
         do {
-            let dataset = try file.root.openDataset(name)
-            defer { dataset.close() }
+            let dataset = try root.openDataset(name)
             let type = Self.elementType(dataset.dataType)
             try check(type, dataset.shape)
             guard NumericArray.canStore(type) else {

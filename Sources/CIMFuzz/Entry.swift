@@ -25,6 +25,9 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 @main
 struct CIMFuzzReplay {
     static func main() {
+        if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--mutate-images" {
+            ImageCampaign.main(Array(CommandLine.arguments.dropFirst(2)))
+        }
         let target = FuzzTarget.current
         var accepted = 0, total = 0
         for path in CommandLine.arguments.dropFirst() {

@@ -1,5 +1,8 @@
+import CIMChipImage
 import CIMCore
 import CIMData
+import CIMEvaluate
+import CIMHDF5
 import CIMNetwork
 import CIMONNX
 import CIMTrain
@@ -21,6 +24,12 @@ enum FuzzTarget: String, CaseIterable {
     /// `DatasetFile.loadSplit` of a `.npz` (ZIP, deflate, CRC, then the arrays and labels), from a
     /// file in the temporary directory.
     case npz
+    /// A chip image as the isolated HDF5 reader hands it over (``HDF5Snapshot``'s stream):
+    /// `HDF5Snapshot.decode`, then every check of `ChipImageFile` (`check(snapshot:)`), and for
+    /// an image that passes, what `evaluate` and `convert` then do with it (the noiseless chip
+    /// engine, the quantised network, one forward pass each): an image verify accepts must never
+    /// fail or trap later. libhdf5 itself runs in the reader process and is not fuzzed here.
+    case chipimage
 
     /// The target named by `CIMFUZZ_TARGET` (default onnx).
     static let current: FuzzTarget = {
@@ -49,6 +58,20 @@ enum FuzzTarget: String, CaseIterable {
         case .npz:
             guard FileManager.default.createFile(atPath: Self.scratch, contents: Data(bytes)) else { return false }
             return (try? DatasetFile.loadSplit(path: Self.scratch, images: "x_test", labels: "y_test")) != nil
+        case .chipimage:
+            let policy = ChipImageFile.readPolicy(fileSize: bytes.count)
+            guard let root = try? HDF5Snapshot.decode(bytes, file: "fuzz.h5", policy: policy),
+                  let image = ChipImageFile.check(snapshot: root).image else { return false }
+            do {
+                var engine = try ChipInstance.noiseless(image)
+                var network = try image.quantizedNetwork()
+                let x = Tensor(zeros: [1] + image.architecture.inputShape)
+                _ = network.forward(x, training: false, engine: &engine)
+                _ = network.forward(x, training: false)
+            } catch {
+                fatalError("CIMFuzz chipimage: verify accepted an image that later fails: \(error)")
+            }
+            return true
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CIMCore
+import CIMHDF5
 import Foundation
 
 /// The `cim` command-line tool.
@@ -18,6 +19,9 @@ struct CIM: ParsableCommand {
 
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {
+        if CommandLine.arguments.count > 1, CommandLine.arguments[1] == HDF5Snapshot.childCommand {
+            HDF5Snapshot.childMain(arguments: Array(CommandLine.arguments.dropFirst()))
+        }
         do {
             var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
