@@ -11,8 +11,12 @@ extension CLITests {
     struct GroupedTrainCLI {
         let cli = CLITests()
 
+        /// `Tests/Fixtures/architectures/separable-mnist.json` (the README's example).
+        static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/architectures/separable-mnist.json").path
+
         /// conv 1→8 3×3 stride 2 pad 1, ReLU, depthwise 8→8 3×3 stride 2 pad 1, ReLU, 1×1 8→16 in
-        /// 2 groups, ReLU, fc 784→10.
+        /// 2 groups, ReLU, fc 784→10: the fixture.
         static let separable = Architecture(name: "separable", inputShape: [28, 28, 1], layers: [
             .convolution(spec: ConvolutionSpec(inChannels: 1, outChannels: 8, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
                                                padding: [1, 1, 1, 1])), .relu,
@@ -31,8 +35,8 @@ extension CLITests {
             let dir = cli.tempDir()
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let arch = dir + "/separable.json"
-            try JSONEncoder().encode(Self.separable).write(to: URL(fileURLWithPath: arch))
+            let arch = Self.fixture
+            #expect(try JSONDecoder().decode(Architecture.self, from: Data(contentsOf: URL(fileURLWithPath: arch))) == Self.separable)
             let common = ["--rule", "mixed-precision", "--model", arch, "--train-limit", "4000", "--test-limit", "1000",
                           "--batches-per-epoch", "all", "--quiet"]
             let r = try cli.cim(["train"] + common + ["--epochs", "4", "--out", dir + "/run"])
