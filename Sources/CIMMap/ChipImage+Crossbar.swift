@@ -66,29 +66,15 @@ extension ChipImage {
         for (k, l) in layers.enumerated() {
             let (tp, tm) = targets?[k] ?? layerTargets(k)
             let (p, m) = conductances?[k] ?? (tp, tm)
-            let scale = Float(l.weightPerMicroSiemens)
+            let whole = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
+                                          gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
             if l.groups == 1 {
-                out[l.index] = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: scale,
-                                                 gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
-                continue
+                out[l.index] = whole
+            } else {
+                grouped[l.index] = try whole.splitColumns(into: l.groups)
             }
-            let w = l.groupColumns
-            var parts: [CrossbarLayer] = []
-            for j in 0..<l.groups {
-                func slice(_ a: [Float]) -> [Float] { Self.columns(a, rows: l.rows, columns: l.columns, from: j * w, count: w) }
-                parts.append(try CrossbarLayer(inputs: l.rows, outputs: w, spec: spec, weightPerMicroSiemens: scale,
-                                               gPlus: slice(p), gMinus: slice(m), targetPlus: slice(tp), targetMinus: slice(tm)))
-            }
-            grouped[l.index] = parts
         }
         return ChipEngine(layers: out, noise: noise, grouped: grouped)
-    }
-
-    /// Columns `from ..< from + count` of a row-major `[rows, columns]` matrix.
-    static func columns(_ a: [Float], rows: Int, columns: Int, from: Int, count: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows * count)
-        for r in 0..<rows { for c in 0..<count { out[r * count + c] = a[r * columns + from + c] } }
-        return out
     }
 
     /// A fresh programmed instance of the targets: every device written with write-and-verify

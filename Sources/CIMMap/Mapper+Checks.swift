@@ -28,7 +28,7 @@ extension Mapper {
             }
             let width = l.groupColumns
             func columns(_ a: [Float], _ first: Int) -> [Float] {
-                l.groups == 1 ? a : ChipImage.columns(a, rows: l.rows, columns: l.columns, from: first, count: width)
+                l.groups == 1 ? a : CrossbarLayer.columns(a, rows: l.rows, columns: l.columns, from: first, count: width)
             }
             // (1) programming error
             if !draws.isEmpty {

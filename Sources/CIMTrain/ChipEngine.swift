@@ -10,8 +10,8 @@ public struct ChipEngine: WeightProduct, Sendable {
     /// `nil` for layers without weights and for grouped layers).
     public var layers: [CrossbarLayer?]
     /// The crossbars of each grouped convolution's groups, by layer index (group j computes
-    /// output channels `j·OC/g ..< (j+1)·OC/g`). A grouped layer missing here is computed
-    /// digitally (on-chip training refuses grouped layers before it builds an engine).
+    /// output channels `j·OC/g ..< (j+1)·OC/g`; its weights are rows `j·OC/g ..< (j+1)·OC/g`
+    /// of the layer's `[OC, fanIn]` matrix). A grouped layer missing here is computed digitally.
     public var grouped: [Int: [CrossbarLayer]]
     /// Source of read and ADC noise; `nil` = noiseless reads.
     public var noise: NormalStream?
@@ -40,6 +40,13 @@ public struct ChipEngine: WeightProduct, Sendable {
                      && grouped[layer]![group].outputs == outFeatures,
                      "ChipEngine: group \(group) of layer \(layer) is not mapped as \(inFeatures)×\(outFeatures)")
         grouped[layer]![group].accumulateProduct(input: input, rows: rows, into: output, outputStride: outputStride, noise: &noise)
+    }
+
+    /// The crossbars of weighted layer `layer`: its one crossbar, or its groups' in group
+    /// order (empty for a layer the engine does not map).
+    public func crossbars(of layer: Int) -> [CrossbarLayer] {
+        if let x = layers[layer] { return [x] }
+        return grouped[layer] ?? []
     }
 
     /// Tiles used by all layers.

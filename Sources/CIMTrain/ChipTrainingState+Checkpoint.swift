@@ -9,10 +9,12 @@ extension ChipTrainingState {
     /// `weight_per_microsiemens` (`[1]`), and, when present, `stuck_plus`/`stuck_minus` (u8).
     /// With `training: true` also ΔW (`accumulator`, `[out, in]`), `writes` (u32) and the pulse
     /// factors, the noise stream (`chip.read_noise_state`) and, in the metadata, the counters
-    /// and the programming generator.
+    /// and the programming generator. A grouped layer is stored as its whole `[inputs, outputs]`
+    /// matrix, the groups' crossbars side by side (group j = columns `j·outputs/g ..< (j+1)·outputs/g`),
+    /// as a chip image stores it; ``init(restoring:config:architecture:path:)`` cuts it again.
     public func save(into archive: inout TensorArchive, training: Bool) throws {
         for (pos, l) in weightedLayers.enumerated() {
-            let x = engine.layers[l]!
+            let x = try engine.layers[l] ?? CrossbarLayer(joiningColumns: engine.grouped[l]!)
             let p = "chip.layers.\(l)."
             let shape = [x.inputs, x.outputs]
             archive.add(p + "g_plus", shape: shape, x.gPlus)
@@ -32,7 +34,7 @@ extension ChipTrainingState {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let spec = engine.layers[weightedLayers[0]]!.spec
+        let spec = engine.crossbars(of: weightedLayers[0])[0].spec
         archive.metadata["chip"] = String(decoding: try encoder.encode(spec), as: UTF8.self)
         archive.metadata["rule"] = config.rule.rawValue
         guard training else { return }
@@ -47,6 +49,7 @@ extension ChipTrainingState {
         let spec = try config.chipSpec()
         self.config = config
         var layers = [CrossbarLayer?](repeating: nil, count: architecture.layers.count)
+        var grouped: [Int: [CrossbarLayer]] = [:]
         var weighted: [Int] = [], acc: [[Float]] = [], writes: [[UInt32]] = [], fp: [[Float]] = [], fm: [[Float]] = []
         for (l, layer) in architecture.layers.enumerated() {
             guard let (nin, nout) = layer.matrixShape else { continue }
@@ -55,13 +58,14 @@ extension ChipTrainingState {
             let stuckPlus = archive.entries[p + "stuck_plus"] == nil ? [] : try archive.uint8s(p + "stuck_plus", shape: shape, path: path)
             let stuckMinus = archive.entries[p + "stuck_minus"] == nil ? [] : try archive.uint8s(p + "stuck_minus", shape: shape, path: path)
             do {
-                layers[l] = try CrossbarLayer(
+                let whole = try CrossbarLayer(
                     inputs: nin, outputs: nout, spec: spec, weightPerMicroSiemens: scale,
                     gPlus: try archive.floats(p + "g_plus", shape: shape, path: path),
                     gMinus: try archive.floats(p + "g_minus", shape: shape, path: path),
                     targetPlus: try archive.floats(p + "target_plus", shape: shape, path: path),
                     targetMinus: try archive.floats(p + "target_minus", shape: shape, path: path),
                     stuckPlus: stuckPlus, stuckMinus: stuckMinus)
+                if layer.groups == 1 { layers[l] = whole } else { grouped[l] = try whole.splitColumns(into: layer.groups) }
             } catch {
                 throw fail("layer \(l): \(error.description)")
             }
@@ -83,7 +87,7 @@ extension ChipTrainingState {
         }
         let counters = (archive.metadata["chip.counters"] ?? "").split(separator: " ").compactMap { Int($0) }
         guard counters.count == 3 else { throw fail("metadata chip.counters is missing or invalid") }
-        engine = ChipEngine(layers: layers, noise: noise)
+        engine = ChipEngine(layers: layers, noise: noise, grouped: grouped)
         weightedLayers = weighted
         accumulators = acc
         self.writes = writes

@@ -41,12 +41,37 @@ struct PairTargets {
     }
 }
 
+/// Where one crossbar's weights sit: group `j` of weighted layer `pos` (an ungrouped layer is
+/// its own group 0). The group's weights are rows `j·outputs ..< (j+1)·outputs` of the layer's
+/// `[OC, fanIn]` matrix, so they are contiguous in the parameters, ΔW and the write counters;
+/// on the crossbar (`[inputs, outputs]`) weight `(o, i)` is device pair `i·outputs + o`.
+struct CrossbarSlice {
+    /// Position of the layer in ``ChipTrainingState/weightedLayers``.
+    let pos: Int
+    /// Index of the group's first weight in the layer's `[OC, fanIn]` state (ΔW, writes).
+    let first: Int
+    /// Index of that weight in the network's parameters.
+    let weights: Int
+    /// The group's first column in the layer's `[fanIn, OC]` device layout (pulse factors).
+    let column: Int
+    /// Output channels of the whole layer (OC).
+    let layerOutputs: Int
+
+    /// Group `group` (crossbar `inputs × outputs`) of the layer at `pos`, whose weights start at
+    /// parameter `w0`.
+    init(pos: Int, weights w0: Int, group: Int, inputs: Int, outputs: Int, layerOutputs: Int) {
+        self.pos = pos
+        first = group * outputs * inputs
+        weights = w0 + first
+        column = group * outputs
+        self.layerOutputs = layerOutputs
+    }
+}
+
 extension ChipTrainingState {
-    /// Wu et al. 2023: accumulate; write the pair when |ΔW| ≥ threshold · granularity.
-    mutating func applyMixedPrecision(_ pos: Int, _ layer: Int, update: [Float], parameters: inout [Float], at w0: Int) {
-        var xl = engine.layers[layer]!
-        engine.layers[layer] = nil  // keep the crossbar uniquely referenced while writing
-        defer { engine.layers[layer] = xl }
+    /// Wu et al. 2023: accumulate; write the pair when |ΔW| ≥ threshold · granularity (one
+    /// crossbar: a layer, or one group of a grouped layer).
+    mutating func applyMixedPrecision(_ s: CrossbarSlice, _ xl: inout CrossbarLayer, update: [Float], parameters: inout [Float]) {
         let (nin, nout) = (xl.inputs, xl.outputs)
         let scale = Double(xl.weightPerMicroSiemens)
         let pair = PairTargets(device: xl.spec.device)
@@ -54,28 +79,25 @@ extension ChipTrainingState {
         let wMax = Float(scale * (xl.spec.device.gMaxMicroSiemens - xl.spec.device.gMinMicroSiemens))
         for o in 0..<nout {
             for i in 0..<nin {
-                let idx = o * nin + i
-                accumulators[pos][idx] += update[w0 + idx]
-                let acc = accumulators[pos][idx]
+                let idx = o * nin + i, a = s.first + idx, w = s.weights + idx
+                accumulators[s.pos][a] += update[w]
+                let acc = accumulators[s.pos][a]
                 guard abs(acc) >= gate else { continue }
-                let target = parameters[w0 + idx] + acc
+                let target = parameters[w] + acc
                 let k = i * nout + o
                 let t = pair.targets(plus: xl.targetPlus[k], minus: xl.targetMinus[k], difference: Double(target) / scale)
                 let r = xl.program(k, plus: t.plus != xl.targetPlus[k] ? t.plus : nil,
                                    minus: t.minus != xl.targetMinus[k] ? t.minus : nil, rng: &programRNG)
-                writes[pos][idx] += UInt32(r.writes)
+                writes[s.pos][a] += UInt32(r.writes)
                 attempts += r.trials
-                parameters[w0 + idx] = min(max(target, -wMax), wMax)
-                accumulators[pos][idx] = 0
+                parameters[w] = min(max(target, -wMax), wMax)
+                accumulators[s.pos][a] = 0
             }
         }
     }
 
     /// Without accumulation: read back, add the update, write every pair to the nearest levels.
-    mutating func applyNaive(_ pos: Int, _ layer: Int, update: [Float], parameters: inout [Float], at w0: Int) {
-        var xl = engine.layers[layer]!
-        engine.layers[layer] = nil
-        defer { engine.layers[layer] = xl }
+    mutating func applyNaive(_ s: CrossbarSlice, _ xl: inout CrossbarLayer, update: [Float], parameters: inout [Float]) {
         let (nin, nout) = (xl.inputs, xl.outputs)
         let device = xl.spec.device
         let scale = Double(xl.weightPerMicroSiemens)
@@ -83,9 +105,9 @@ extension ChipTrainingState {
         let wMax = Float(scale * (device.gMaxMicroSiemens - device.gMinMicroSiemens))
         for o in 0..<nout {
             for i in 0..<nin {
-                let idx = o * nin + i, k = i * nout + o
+                let idx = o * nin + i, k = i * nout + o, w = s.weights + idx
                 let read = device.read(Double(xl.gPlus[k]), rng: &programRNG) - device.read(Double(xl.gMinus[k]), rng: &programRNG)
-                let u = update[w0 + idx]
+                let u = update[w]
                 let target = Float(scale * read) + u
                 let t = pair.targets(plus: xl.targetPlus[k], minus: xl.targetMinus[k], difference: Double(target) / scale)
                 var plus: Float? = t.plus != xl.targetPlus[k] ? t.plus : nil
@@ -94,9 +116,9 @@ extension ChipTrainingState {
                     if u >= 0 { plus = t.plus } else { minus = t.minus }
                 }
                 let r = xl.program(k, plus: plus, minus: minus, rng: &programRNG)
-                writes[pos][idx] += UInt32(r.writes)
+                writes[s.pos][s.first + idx] += UInt32(r.writes)
                 attempts += r.trials
-                parameters[w0 + idx] = min(max(target, -wMax), wMax)
+                parameters[w] = min(max(target, -wMax), wMax)
             }
         }
     }

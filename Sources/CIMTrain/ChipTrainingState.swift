@@ -30,8 +30,9 @@ public struct ChipTrainingState: Sendable {
     public internal(set) var initialAttempts = 0
     /// Programming error and read-back noise of writes.
     public internal(set) var programRNG: RandomGenerator
-    /// Pulse rule: per-device step factors (device-to-device variation), `[in, out]` like
-    /// the crossbar, by position in ``weightedLayers``.
+    /// Pulse rule: per-device step factors (device-to-device variation), `[fanIn, OC]` like
+    /// the layer's whole crossbar matrix (a grouped layer's groups side by side), by position in
+    /// ``weightedLayers``.
     var factorsPlus: [[Float]] = [], factorsMinus: [[Float]] = []
 
     /// Builds and programs the chip for `network` and replaces its weights by the read-back
@@ -39,12 +40,18 @@ public struct ChipTrainingState: Sendable {
     /// every pair is instead written (write-and-verify) to the nearest levels of the network's
     /// own weight, each layer's scale widened when its largest |w| exceeds the default range,
     /// and W_FP keeps the given weights.
+    ///
+    /// A grouped (or depthwise) convolution with g groups gets g crossbars of
+    /// `fanIn × OC/g` (``ChipEngine/grouped``), one scale for the whole layer (F = its fan-in
+    /// KH·KW·C/g); group j holds rows `j·OC/g ..< (j+1)·OC/g` of the layer's `[OC, fanIn]`
+    /// weights, and the groups are programmed in order, as one crossbar would be.
     public init(config: OnChipConfig, network: inout Network, seed: UInt64, keepWeights: Bool = false) throws(CIMError) {
         try config.validate()
         let spec = try config.chipSpec()
         self.config = config
         var rng = RandomGenerator(seed: seed, stream: "chip/program")
         var layers = [CrossbarLayer?](repeating: nil, count: network.architecture.layers.count)
+        var grouped: [Int: [CrossbarLayer]] = [:]
         var weighted: [Int] = []
         var params = network.parameters
         let pulse = config.pulseDevice()
@@ -54,46 +61,50 @@ public struct ChipTrainingState: Sendable {
         }
         for (i, layer) in network.architecture.layers.enumerated() {
             guard let (fanIn, out) = layer.matrixShape else { continue }
-            if case let .convolution(c) = layer, c.groups != 1 {
-                throw .invalidConfig(field: "model", reason: "layer \(i) (\(layer)): grouped convolutions cannot be trained on a chip yet")
-            }
             weighted.append(i)
+            let groups = layer.groups, width = out / groups
             let bound = 1 / Double(fanIn).squareRoot()
             let window = spec.device.gMaxMicroSiemens - spec.device.gMinMicroSiemens
             let range = config.weightRange ?? window / (spec.device.initialMaxMicroSiemens - spec.device.gMinMicroSiemens)
-            let given = params[network.offsets[i]..<(network.offsets[i] + fanIn * out)]
+            let w0 = network.offsets[i]
+            let given = params[w0..<(w0 + fanIn * out)]
             let largest = keepWeights ? Double(given.map { abs($0) }.max() ?? 0) : 0
             let scale = Float(max(range * bound, largest) / window)
-            var xl = CrossbarLayer(inputs: fanIn, outputs: out, spec: spec, weightPerMicroSiemens: scale)
-            attempts += xl.initialize(rng: &rng)
+            var parts = (0..<groups).map { _ in CrossbarLayer(inputs: fanIn, outputs: width, spec: spec, weightPerMicroSiemens: scale) }
+            for j in parts.indices { attempts += parts[j].initialize(rng: &rng) }
             if keepWeights {
                 let pair = PairTargets(device: spec.device)
-                for o in 0..<out {
-                    for k in 0..<fanIn {
-                        let index = k * out + o
-                        let t = pair.targets(plus: xl.targetPlus[index], minus: xl.targetMinus[index],
-                                             difference: Double(given[network.offsets[i] + o * fanIn + k] / scale))
-                        attempts += xl.program(index, plus: t.plus, minus: t.minus, rng: &rng).trials
+                for j in parts.indices {
+                    let base = w0 + j * width * fanIn  // group j's rows of the layer's [out, in] weights
+                    for o in 0..<width {
+                        for k in 0..<fanIn {
+                            let index = k * width + o
+                            let t = pair.targets(plus: parts[j].targetPlus[index], minus: parts[j].targetMinus[index],
+                                                 difference: Double(given[base + o * fanIn + k] / scale))
+                            attempts += parts[j].program(index, plus: t.plus, minus: t.minus, rng: &rng).trials
+                        }
                     }
                 }
-                layers[i] = xl
-                continue
+            } else {
+                if let pulse {
+                    factorsPlus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))
+                    factorsMinus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))
+                }
+                var reader: RandomGenerator? = rng
+                for j in parts.indices {
+                    let w = parts[j].readWeights(rng: &reader)
+                    params.replaceSubrange((w0 + j * w.count)..<(w0 + (j + 1) * w.count), with: w)
+                }
+                rng = reader!
             }
-            if let pulse {
-                factorsPlus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))
-                factorsMinus.append(pulse.makeDeviceFactors(count: fanIn * out, rng: &rng))
-            }
-            var reader: RandomGenerator? = rng
-            let w = xl.readWeights(rng: &reader)
-            rng = reader!
-            params.replaceSubrange(network.offsets[i]..<(network.offsets[i] + w.count), with: w)
-            layers[i] = xl
+            if groups == 1 { layers[i] = parts[0] } else { grouped[i] = parts }
         }
         try network.setParameters(params)
         weightedLayers = weighted
-        engine = ChipEngine(layers: layers, noise: NormalStream(seed: seed, stream: "chip/read-noise"))
-        accumulators = weighted.map { [Float](repeating: 0, count: layers[$0]!.inputs * layers[$0]!.outputs) }
-        writes = weighted.map { [UInt32](repeating: 0, count: layers[$0]!.inputs * layers[$0]!.outputs) }
+        engine = ChipEngine(layers: layers, noise: NormalStream(seed: seed, stream: "chip/read-noise"), grouped: grouped)
+        let sizes = weighted.map { network.architecture.layers[$0].matrixShape.map { $0.inputs * $0.outputs }! }
+        accumulators = sizes.map { [Float](repeating: 0, count: $0) }
+        writes = sizes.map { [UInt32](repeating: 0, count: $0) }
         programRNG = rng
         initialAttempts = attempts
     }
@@ -103,20 +114,37 @@ public struct ChipTrainingState: Sendable {
         WriteStatistics(perWeight: Dictionary(uniqueKeysWithValues: zip(weightedLayers, writes)), attempts: attempts, pulses: pulses)
     }
 
-    /// Applies one optimizer update: biases digitally; weights by the configured rule.
+    /// Applies one optimizer update: biases digitally; weights by the configured rule, crossbar
+    /// by crossbar (a grouped layer group by group, each with its rows of the layer's update).
     /// `parameters` are the network's (W_FP and biases), updated in place.
     public mutating func apply(update: [Float], to parameters: inout [Float], offsets: [Int]) {
         for (pos, layer) in weightedLayers.enumerated() {
-            let xl = engine.layers[layer]!
-            let count = xl.inputs * xl.outputs
-            let w0 = offsets[layer]
-            for b in (w0 + count)..<(w0 + count + xl.outputs) { parameters[b] += update[b] }
-            switch config.rule {
-            case .mixedPrecision: applyMixedPrecision(pos, layer, update: update, parameters: &parameters, at: w0)
-            case .naive: applyNaive(pos, layer, update: update, parameters: &parameters, at: w0)
-            case .mixedPrecisionPulse: applyPulses(pos, layer, update: update, parameters: &parameters, at: w0)
-            case .digital: preconditionFailure("ChipTrainingState with the digital rule")
+            let w0 = offsets[layer], count = accumulators[pos].count
+            let outputs = count / (engine.layers[layer]?.inputs ?? engine.grouped[layer]![0].inputs)
+            for b in (w0 + count)..<(w0 + count + outputs) { parameters[b] += update[b] }
+            if var xl = engine.layers[layer] {
+                engine.layers[layer] = nil  // keep the crossbar uniquely referenced while writing
+                applyRule(CrossbarSlice(pos: pos, weights: w0, group: 0, inputs: xl.inputs, outputs: xl.outputs, layerOutputs: xl.outputs),
+                          &xl, update: update, parameters: &parameters)
+                engine.layers[layer] = xl
+            } else {
+                var parts = engine.grouped.removeValue(forKey: layer)!
+                for j in parts.indices {
+                    applyRule(CrossbarSlice(pos: pos, weights: w0, group: j, inputs: parts[j].inputs, outputs: parts[j].outputs, layerOutputs: outputs),
+                              &parts[j], update: update, parameters: &parameters)
+                }
+                engine.grouped[layer] = parts
             }
+        }
+    }
+
+    /// The configured rule on one crossbar.
+    private mutating func applyRule(_ slice: CrossbarSlice, _ xl: inout CrossbarLayer, update: [Float], parameters: inout [Float]) {
+        switch config.rule {
+        case .mixedPrecision: applyMixedPrecision(slice, &xl, update: update, parameters: &parameters)
+        case .naive: applyNaive(slice, &xl, update: update, parameters: &parameters)
+        case .mixedPrecisionPulse: applyPulses(slice, &xl, update: update, parameters: &parameters)
+        case .digital: preconditionFailure("ChipTrainingState with the digital rule")
         }
     }
 }
@@ -127,11 +155,12 @@ extension ChipTrainingState {
     public var summary: OnChipSummary {
         var tiles: [String: OnChipSummary.TileUse] = [:]
         for l in weightedLayers {
-            let x = engine.layers[l]!
-            tiles[String(l)] = .init(inputs: x.inputs, outputs: x.outputs, rowBlocks: x.rowBlocks, columnBlocks: x.columnBlocks,
-                                     tiles: x.tileCount, weightPerMicroSiemens: x.weightPerMicroSiemens)
+            let parts = engine.crossbars(of: l), x = parts[0]
+            tiles[String(l)] = .init(inputs: x.inputs, outputs: parts.reduce(0) { $0 + $1.outputs }, rowBlocks: x.rowBlocks,
+                                     columnBlocks: parts.reduce(0) { $0 + $1.columnBlocks }, tiles: parts.reduce(0) { $0 + $1.tileCount },
+                                     weightPerMicroSiemens: x.weightPerMicroSiemens, groups: parts.count == 1 ? nil : parts.count)
         }
-        let spec = engine.layers[weightedLayers[0]]!.spec
+        let spec = engine.crossbars(of: weightedLayers[0])[0].spec
         return OnChipSummary(rule: config.rule, threshold: config.threshold, chip: spec, tilesByLayer: tiles,
                              tiles: engine.tileCount, physicalTiles: spec.tileCount, writes: writeStatistics,
                              initialProgrammingAttempts: initialAttempts)

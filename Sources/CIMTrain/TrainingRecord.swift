@@ -49,10 +49,15 @@ public struct OnChipSummary: Codable, Sendable {
     /// Write-and-verify attempts of the initial programming (not counted in ``writes``).
     public var initialProgrammingAttempts: Int
 
+    /// A layer's crossbars: `inputs × outputs` in all; a grouped convolution has `groups`
+    /// crossbars of `inputs × outputs/groups`, each with its own tiles (`rowBlocks` each,
+    /// `columnBlocks` and `tiles` summed over the groups).
     public struct TileUse: Codable, Sendable {
         public var inputs: Int, outputs: Int, rowBlocks: Int, columnBlocks: Int, tiles: Int
-        /// Weight units per µS of G⁺ − G⁻.
+        /// Weight units per µS of G⁺ − G⁻ (one scale for all groups).
         public var weightPerMicroSiemens: Float
+        /// Groups of a grouped convolution (`nil` = ungrouped).
+        public var groups: Int? = nil
     }
 }
 

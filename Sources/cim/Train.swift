@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
               --batch-size 64 --batches-per-epoch 400 --epochs 13 --seed 1 --out runs/lenet-s1
             """)
 
-    @Option(help: "Model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))), or an .onnx file whose architecture is trained from scratch.")
+    @Option(help: "Model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))), or an .onnx file or an architecture .json (as in training.json) whose architecture is trained from scratch.")
     var model = ModelPreset.lenetWu2023.rawValue
 
     @Option(name: .customLong("init"), help: "Start from these weights (an .onnx file or a model.safetensors): fine-tuning; its architecture is the model.")
@@ -101,7 +101,8 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
-    /// The architecture and weights of `--init`, or of an .onnx `--model` (architecture only).
+    /// The architecture and weights of `--init`, or of an .onnx or architecture .json `--model`
+    /// (architecture only).
     func importedModel() throws(CIMError) -> (architecture: Architecture, parameters: [Float]?, source: String)? {
         if let initFrom {
             guard model == ModelPreset.lenetWu2023.rawValue else {
@@ -111,6 +112,7 @@ struct Train: ParsableCommand {
             let sha = FileManager.default.contents(atPath: initFrom).map { SHA256.hex(of: $0) } ?? ""
             return (network.architecture, network.parameters, "\((initFrom as NSString).lastPathComponent) (sha256 \(sha))")
         }
+        if model.lowercased().hasSuffix(".json") { return (try Self.architecture(json: model), nil, model) }
         guard model.lowercased().hasSuffix(".onnx") else { return nil }
         let network = try Import.trainedModel(model).network
         return (network.architecture, nil, model)
@@ -249,6 +251,29 @@ struct Train: ParsableCommand {
             print(line)
             print("wrote \(recordPath), \(weightsPath) and \(checkpointPath)")
         }
+    }
+
+    /// An architecture JSON file: the `architecture` object of a `training.json` (``Architecture``
+    /// as JSON), e.g. `{"name": "sep", "inputShape": [28, 28, 1], "layers": [{"convolution": {"spec": {…}}}, {"relu": {}}, …]}`.
+    static func architecture(json path: String) throws(CIMError) -> Architecture {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read the architecture file") }
+        let architecture: Architecture
+        do {
+            architecture = try JSONDecoder().decode(Architecture.self, from: data)
+        } catch {
+            var why = "\(error)"
+            if let e = error as? DecodingError {
+                switch e {
+                case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c):
+                    let at = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+                    why = (at.isEmpty ? "" : "at \(at): ") + c.debugDescription
+                @unknown default: break
+                }
+            }
+            throw .format(path: path, reason: "not an architecture JSON (the 'architecture' object of a training.json): \(why)")
+        }
+        _ = try Network(architecture: architecture, seed: 0)  // checks the shapes
+        return architecture
     }
 
     /// The checkpoint file in a run directory.
