@@ -121,6 +121,7 @@ struct Reader {
                              weightsFrom: str(root, "weights_from") ?? "")
         guard let spec = readChip(root) else { return nil }
         guard let (architecture, layers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
+        checkLayout(root, architecture: architecture)
         // placement is checked against readable tiles only (else every block would be "outside")
         let readable = readTiles(root, spec: spec), tiles = readable ?? []
         if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }

@@ -57,7 +57,7 @@ extension Reader {
             let groups = layerSpec.groups
             if version >= 2, let n = int(g, "groups"), n != groups { problem(object + "/groups", "\(n), the layer has \(groups)") }
             let scale = dbl(g, "weight_per_uS") ?? 1
-            if !(scale.isFinite && scale > 0) { problem(object + "/weight_per_uS", "\(scale) must be finite and > 0") }
+            if let why = Self.scaleProblem(scale, spec: spec) { problem(object + "/weight_per_uS", why) }
             let bias = data(g, "bias", shape: [cols], as: Float.self) ?? []
             if let k = bias.firstIndex(where: { !$0.isFinite }) { problem(object + "/bias", "element \(k) is \(bias[k])") }
             let fields = ChipImageFile.blockFields.count
@@ -157,10 +157,26 @@ extension Reader {
         }
     }
 
+    /// Why a weight scale (weight units per µS) cannot be used: it must be finite, > 0, and
+    /// map the device window to finite float32 weights.
+    static func scaleProblem(_ scale: Double, spec: ChipSpec) -> String? {
+        guard scale.isFinite && scale > 0 else { return "\(scale) must be finite and > 0" }
+        let largest = scale * spec.device.gMaxMicroSiemens
+        guard largest <= Double(Float.greatestFiniteMagnitude) / 2 else {
+            return "\(scale) makes a weight of \(largest) at g_max, beyond float32"
+        }
+        return nil
+    }
+
     mutating func readSource(_ root: HDF5Node, architecture: Architecture) -> SourceChip? {
         guard (try? root.exists("source")) == true, let g = group(root, "source") else { return nil }
         let spec = str(g, "spec_json") ?? ""
-        if (try? JSONDecoder().decode(ChipSpec.self, from: Data(spec.utf8))) == nil { problem("/source/spec_json", "not a valid chip spec") }
+        var sourceSpec: ChipSpec?
+        if let decoded = try? JSONDecoder().decode(ChipSpec.self, from: Data(spec.utf8)) {
+            do { try decoded.validate(); sourceSpec = decoded } catch { problem("/source/spec_json", error.description) }
+        } else {
+            problem("/source/spec_json", "not a valid chip spec")
+        }
         let rule = str(g, "rule") ?? ""
         var layers: [Int: SourceChip.SourceLayer] = [:]
         for (i, layer) in architecture.layers.enumerated() {
@@ -169,6 +185,9 @@ extension Reader {
             guard let p = data(lg, "g_plus", shape: shape, as: Float.self), let m = data(lg, "g_minus", shape: shape, as: Float.self),
                   let tp = data(lg, "target_plus", shape: shape, as: Float.self), let tm = data(lg, "target_minus", shape: shape, as: Float.self),
                   let s = dbl(lg, "weight_per_uS") else { continue }
+            if let sourceSpec, let why = Self.scaleProblem(s, spec: sourceSpec) {
+                problem("/source/\(ChipImageFile.layerName(i))/weight_per_uS", why)
+            }
             for (name, a) in [("g_plus", p), ("g_minus", m), ("target_plus", tp), ("target_minus", tm)] {
                 if let k = a.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
                     problem("/source/\(ChipImageFile.layerName(i))/\(name)", "element \(k) is \(a[k]) µS (must be finite and ≥ 0)")

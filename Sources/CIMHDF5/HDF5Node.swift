@@ -190,7 +190,7 @@ public struct HDF5Node: Sendable {
     }
 
     /// Byte-wise (`strcmp`) order of UTF-8 names.
-    static func byteOrder<S: Sequence<String>>(_ names: S) -> [String] {
+    public static func byteOrder<S: Sequence<String>>(_ names: S) -> [String] {
         names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 }

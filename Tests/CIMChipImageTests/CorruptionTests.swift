@@ -12,7 +12,8 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case nanGPlus, infGMinus, outOfWindow, levelMismatch, shapeMismatch, wrongDtype, tileCountWrong
     case blockOutsideTile, overlappingBlocks, weightNotPlaced
     case specJSONGarbage, architectureJSONGarbage, kindDisagrees, kindUnknown, kindWithoutItsAttributes
-    case sourceNaN, sourceMissingTarget
+    case sourceNaN, sourceMissingTarget, sourceScaleNaN, sourceSpecZeroRows
+    case scaleHuge, extraAttribute, extraGroup, extraDatasetAttribute
     case flippedByteUnsealed, editedUnsealed
 
     var testDescription: String { rawValue }
@@ -40,6 +41,12 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .kindWithoutItsAttributes: "/network/layer_000"
         case .sourceNaN: "/source/layer_007/g_minus"
         case .sourceMissingTarget: "/source/layer_000/target_plus"
+        case .sourceScaleNaN: "/source/layer_000/weight_per_uS"
+        case .sourceSpecZeroRows: "/source/spec_json"
+        case .scaleHuge: "/network/layer_003/weight_per_uS"
+        case .extraAttribute: "/network/layer_001/evil"
+        case .extraGroup: "/network/extra"
+        case .extraDatasetAttribute: "/tiles/g_plus/evil"
         }
     }
 
@@ -138,6 +145,26 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .kindWithoutItsAttributes: try Edit.attribute(path, "/network/layer_000", "kind", "dense")
         case .sourceNaN: try Edit.modify(path, "/source/layer_007/g_minus", as: Float.self) { $0[5] = .nan }
         case .sourceMissingTarget: try RawHDF5.delete("/source/layer_000/target_plus", in: path)
+        case .sourceScaleNaN, .scaleHuge:
+            let f = try HDF5File.open(path: path, writable: true)
+            try f.root.openGroup(self == .scaleHuge ? "/network/layer_003" : "/source/layer_000")
+                .setAttribute("weight_per_uS", self == .scaleHuge ? 1e300 : Double.nan)
+            try f.close()
+        case .sourceSpecZeroRows:
+            let f = try HDF5File.open(path: path, writable: true)
+            let spec = try f.root.openGroup("source").stringAttribute("spec_json")
+            try f.root.openGroup("source").setAttribute("spec_json", spec.replacingOccurrences(
+                of: #""tileRows":\d+"#, with: #""tileRows":0"#, options: .regularExpression))
+            try f.close()
+        case .extraAttribute: try Edit.attribute(path, "/network/layer_001", "evil", 1)
+        case .extraGroup:
+            let f = try HDF5File.open(path: path, writable: true)
+            try f.root.createGroup("/network/extra")
+            try f.close()
+        case .extraDatasetAttribute:
+            let f = try HDF5File.open(path: path, writable: true)
+            try f.root.openDataset("/tiles/g_plus").setAttribute("evil", "x")
+            try f.close()
         case .flippedByteUnsealed:
             var damaged = bytes
             damaged[bytes.count / 2] ^= 0x01

@@ -2,6 +2,8 @@ import CHDF5
 import CIMChipImage
 import CIMCore
 import CIMHDF5
+import CIMMap
+import CIMNetwork
 import Foundation
 import Testing
 
@@ -51,6 +53,36 @@ extension ChipImageTests {
             ]
             #expect(ChipImageFile.verify(path: path) == [expected[feature]!])
             #expect { _ = try ChipImageFile.read(path: path) } throws: { "\($0)" == "\(path): \(expected[feature]!)" }
+        }
+
+        @Test("property: an image verify accepts is usable; 150 re-sealed random mutations of a graph image each end in problems or a working chip")
+        func verifiedMeansUsable() throws {
+            let dir = TempDir("property"); defer { dir.remove() }
+            let path = dir.file("chip.h5")
+            try ChipImageFile.write(Fixtures.graph, to: path)
+            let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            var rng = SeededBits(seed: 11)
+            var accepted = 0, refused = 0
+            for n in 0..<150 {
+                var bytes = original
+                for _ in 0...rng.next(below: 4) {
+                    let at = 512 + rng.next(below: bytes.count - 512)
+                    bytes[at] = rng.next(below: 2) == 0 ? bytes[at] ^ UInt8(1 << rng.next(below: 8)) : UInt8(rng.next(below: 256))
+                }
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                try ChipImageFile.seal(path: path)
+                let problems = ChipImageFile.verify(path: path)
+                #expect(problems.allSatisfy { $0.hasPrefix("/") && !$0.contains("\n") }, "mutation \(n): \(problems)")
+                guard problems.isEmpty else { refused += 1; continue }
+                accepted += 1
+                let image = try ChipImageFile.read(path: path)
+                var engine = try image.engine(noise: nil)
+                var network = try image.quantizedNetwork()
+                let x = GraphModel.inputs(2, seed: UInt64(n))
+                let logits = network.forward(x, training: false, engine: &engine)
+                #expect(logits.shape == [2, 10], "mutation \(n)")
+            }
+            #expect(accepted + refused == 150 && refused > 50)
         }
     }
 }
