@@ -19,20 +19,18 @@ extension ChipImageFile {
 
     /// Computes and writes the seal of the file at `path`.
     public static func seal(path: String) throws(CIMError) {
-        guard let handle = FileHandle(forUpdatingAtPath: path) else { throw .io(path: path, reason: "cannot open to seal") }
-        defer { try? handle.close() }
-        let data: Data
-        do { data = try handle.readToEnd() ?? Data() } catch { throw .io(path: path, reason: "cannot read to seal: \(error)") }
-        guard data.count > userBlockBytes else { throw .format(path: path, reason: "too short to seal (\(data.count) bytes)") }
-        var header = Array((sealMagic + "sha256 \(SHA256.hex(of: data[userBlockBytes...]))\nbytes \(data.count)\n").utf8)
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read to seal") }
+        var bytes = [UInt8](data)
+        try seal(&bytes, path: path)
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    /// Writes the seal of the file `bytes` into its first ``userBlockBytes`` bytes.
+    static func seal(_ bytes: inout [UInt8], path: String) throws(CIMError) {
+        guard bytes.count > userBlockBytes else { throw .format(path: path, reason: "too short to seal (\(bytes.count) bytes)") }
+        var header = Array((sealMagic + "sha256 \(SHA256.hex(of: bytes[userBlockBytes...]))\nbytes \(bytes.count)\n").utf8)
         header += [UInt8](repeating: 0, count: userBlockBytes - header.count)
-        do {
-            try handle.seek(toOffset: 0)
-            try handle.write(contentsOf: header)
-            try handle.synchronize()
-        } catch {
-            throw .io(path: path, reason: "cannot write the seal: \(error)")
-        }
+        bytes.replaceSubrange(0..<userBlockBytes, with: header)
     }
 
     /// The seal's verdict: `nil` when the file matches its seal, else what is wrong (one line).

@@ -22,24 +22,23 @@ public enum ChipImageFile {
     /// Fields of a layer's `blocks` dataset (one row per block).
     public static let blockFields = ["tile", "row_start", "column_start", "rows", "columns", "tile_row", "tile_column"]
 
-    /// Writes `image` to `path` atomically.
-    public static func write(_ image: ChipImage, to path: String) throws(CIMError) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
+    /// Writes `image` to `path` atomically. The HDF5 file is built in memory, sealed, and
+    /// written by ``AtomicFile`` (a full disk is one error line, nothing partial remains);
+    /// `mode` `.exclusive` fails if `path` exists, even when another export creates it meanwhile.
+    public static func write(_ image: ChipImage, to path: String, mode: AtomicFile.Mode = .replace) throws(CIMError) {
+        var bytes: [UInt8]
         do {
-            let file = try HDF5File.create(path: temp, userBlockBytes: userBlockBytes)
+            // the core driver's image starts with the superblock; the user block (the seal) is
+            // put in front of it, where libhdf5 and h5py look for a superblock second (offset 512)
+            let file = try HDF5File.createInMemory(name: path)
             try writeContent(image, into: file.root)
+            bytes = [UInt8](repeating: 0, count: userBlockBytes) + (try file.fileImage())
             try file.close()
-            try seal(path: temp)
         } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw CIMError.io(path: path, reason: "cannot write the chip image: \(error)")
+            throw CIMError.io(path: path, reason: "cannot build the chip image: \(error.message)")
         }
-        guard rename(temp, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw CIMError.io(path: path, reason: "cannot move the finished image into place: \(why)")
-        }
+        try seal(&bytes, path: path)
+        try AtomicFile.write(bytes, to: path, mode: mode)
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

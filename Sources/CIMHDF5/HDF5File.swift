@@ -51,6 +51,36 @@ public final class HDF5File {
         return try HDF5File(state: FileState(path: path, id: id), writable: true)
     }
 
+    /// Creates a file that lives only in memory (HDF5's core driver, no backing store):
+    /// ``fileImage()`` returns its bytes, which the caller writes to disk itself. A full disk
+    /// then never reaches libhdf5 (whose clean-up after a failed write can crash at exit).
+    public static func createInMemory(name: String, userBlockBytes: Int = 0) throws(HDF5Error) -> HDF5File {
+        HDF5Library.prepare()
+        let fapl = try strongCloseAccessList(path: name)
+        defer { H5Pclose(fapl) }
+        guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0 else { throw HDF5Error.library("create file in memory", file: name, object: "") }
+        let fcpl = H5Pcreate(cim_h5p_file_create())
+        guard fcpl >= 0 else { throw HDF5Error.library("create file", file: name, object: "") }
+        defer { H5Pclose(fcpl) }
+        if userBlockBytes > 0, H5Pset_userblock(fcpl, hsize_t(userBlockBytes)) < 0 {
+            throw HDF5Error.library("create file (user block of \(userBlockBytes) bytes)", file: name, object: "")
+        }
+        let id = H5Fcreate(name, cim_h5f_acc_trunc(), fcpl, fapl)
+        guard id >= 0 else { throw HDF5Error.library("create file in memory", file: name, object: "") }
+        return try HDF5File(state: FileState(path: name, id: id), writable: true)
+    }
+
+    /// The bytes of the whole file as it would be on disk (flushed first); for files made by
+    /// ``createInMemory(name:userBlockBytes:)``.
+    public func fileImage() throws(HDF5Error) -> [UInt8] {
+        try flush()
+        let size = H5Fget_file_image(state.id, nil, 0)
+        guard size > 0 else { throw HDF5Error.library("file image", file: path, object: "") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        guard H5Fget_file_image(state.id, &bytes, size) == size else { throw HDF5Error.library("file image", file: path, object: "") }
+        return bytes
+    }
+
     /// Opens the existing file at `path`, read-only unless `writable`.
     ///
     /// A missing, truncated or non-HDF5 file throws (`.library`, with HDF5's reason).

@@ -132,8 +132,14 @@ struct MappingOptions: ParsableArguments {
         if strict, !failed.isEmpty {
             throw LineFailures(lines: failed.map { "check \($0.name) failed: \($0.detail)" })
         }
-        try ChipImageFile.write(image, to: out)
-        try AtomicFile.write(Data(jsonText(image.report).utf8), to: reportPath)
+        // without --overwrite both files are created exclusively: of two exports racing for
+        // one path, one wins and the other writes nothing
+        let mode: AtomicFile.Mode = overwrite ? .replace : .exclusive
+        try ChipImageFile.write(image, to: out, mode: mode)
+        do { try AtomicFile.write(Data(jsonText(image.report).utf8), to: reportPath, mode: mode) } catch {
+            if !overwrite { unlink(out) }  // the image this run created; its report could not join it
+            throw error
+        }
         if json {
             print(try jsonText(image.report))
             return
