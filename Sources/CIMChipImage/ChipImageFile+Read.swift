@@ -108,7 +108,7 @@ struct Reader {
                              source: str(root, "source") ?? "",
                              weightsFrom: str(root, "weights_from") ?? "")
         guard let spec = readChip(root) else { return nil }
-        guard let (architecture, layers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
+        guard let (architecture, layers, affineLayers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
         // placement is checked against readable tiles only (else every block would be "outside")
         let readable = readTiles(root, spec: spec), tiles = readable ?? []
         if readable != nil { checkPlacement(layers, tiles: tiles.count, spec: spec) }
@@ -127,7 +127,7 @@ struct Reader {
             }
         }
         return ChipImage(info: info, spec: spec, architecture: architecture, layers: layers, tiles: tiles, source: source,
-                         provenance: provenance, report: report, preprocessing: preprocessing)
+                         provenance: provenance, report: report, preprocessing: preprocessing, affineLayers: affineLayers)
     }
 
     mutating func group(_ parent: HDF5Group, _ name: String) -> HDF5Group? {

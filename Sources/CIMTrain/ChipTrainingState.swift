@@ -19,6 +19,9 @@ public struct ChipTrainingState: Sendable {
     public var engine: ChipEngine
     /// Indices of the weighted layers.
     public let weightedLayers: [Int]
+    /// Ranges in the parameter vector of the layers that have parameters but no crossbar (an
+    /// affine layer's scale and shift): updated digitally, like the biases.
+    public let digitalParameters: [Range<Int>]
     /// ΔW of each weighted layer, `[out, in]` (the network's layout), by position in
     /// ``weightedLayers``.
     public internal(set) var accumulators: [[Float]]
@@ -91,6 +94,7 @@ public struct ChipTrainingState: Sendable {
         }
         try network.setParameters(params)
         weightedLayers = weighted
+        digitalParameters = Self.digitalRanges(network.architecture)
         engine = ChipEngine(layers: layers, noise: NormalStream(seed: seed, stream: "chip/read-noise"))
         accumulators = weighted.map { [Float](repeating: 0, count: layers[$0]!.inputs * layers[$0]!.outputs) }
         writes = weighted.map { [UInt32](repeating: 0, count: layers[$0]!.inputs * layers[$0]!.outputs) }
@@ -103,9 +107,21 @@ public struct ChipTrainingState: Sendable {
         WriteStatistics(perWeight: Dictionary(uniqueKeysWithValues: zip(weightedLayers, writes)), attempts: attempts, pulses: pulses)
     }
 
-    /// Applies one optimizer update: biases digitally; weights by the configured rule.
-    /// `parameters` are the network's (W_FP and biases), updated in place.
+    /// The parameter ranges of `architecture`'s layers that have parameters but no weight matrix.
+    static func digitalRanges(_ architecture: Architecture) -> [Range<Int>] {
+        var out: [Range<Int>] = [], offset = 0
+        for layer in architecture.layers {
+            if layer.matrixShape == nil, layer.parameterCount > 0 { out.append(offset..<(offset + layer.parameterCount)) }
+            offset += layer.parameterCount
+        }
+        return out
+    }
+
+    /// Applies one optimizer update: biases and affine layers digitally; weights by the
+    /// configured rule. `parameters` are the network's (W_FP, biases, affine scales and
+    /// shifts), updated in place.
     public mutating func apply(update: [Float], to parameters: inout [Float], offsets: [Int]) {
+        for range in digitalParameters { for k in range { parameters[k] += update[k] } }
         for (pos, layer) in weightedLayers.enumerated() {
             let xl = engine.layers[layer]!
             let count = xl.inputs * xl.outputs
