@@ -6,7 +6,9 @@ import CIMNetwork
 ///
 /// What the import folds, exactly (in Float64, rounded once to float32):
 /// - BatchNormalization after a conv or dense layer: `W' = s·W`, `b' = s·(b − μ) + β` with
-///   `s = γ / √(var + ε)` per output channel.
+///   `s = γ / √(var + ε)` per output channel. A BatchNormalization with nothing to fold into
+///   (on the input, after pooling, an add or an activation) becomes a digital per-channel
+///   affine layer: `scale = float32(s)`, `shift = float32(β − μ·s)`.
 /// - A constant Add, Sub, Mul or Div right after a conv or dense layer: into its bias (and,
 ///   for Mul/Div, its weights).
 /// - Input normalisation (Sub/Add/Mul/Div by scalar or per-channel constants before the first
@@ -19,9 +21,8 @@ import CIMNetwork
 ///   `x.view(x.size(0), -1)`, Identity, Dropout and Cast to float32 (no-ops at inference).
 /// - Softmax/LogSoftmax as the last operation: recorded in ``ImportedModel/outputTransform``.
 ///
-/// Anything else (another operator or domain, a BatchNorm with no conv or dense layer before
-/// it, a separate Pad, overlapping max pooling) is one ``CIMError`` naming the node, its
-/// operator and the reason.
+/// Anything else (another operator or domain, a separate Pad, overlapping max pooling) is one
+/// ``CIMError`` naming the node, its operator and the reason.
 public struct ONNXImporter {
     let model: ONNXModel
     let path: String
@@ -33,6 +34,8 @@ public struct ONNXImporter {
     var biases: [[Float]] = []
     /// The index in `weights`/`biases` of each weighted layer.
     var weightSlot: [Int: Int] = [:]
+    /// Scale and shift of each affine layer (a BatchNormalization kept digital), by layer index.
+    var affines: [Int: (scale: [Float], shift: [Float])] = [:]
     /// How many nodes (and graph outputs) read each value.
     var uses: [String: Int] = [:]
     /// Input normalisation waiting for the first weighted layer to fold into.
@@ -124,7 +127,10 @@ public struct ONNXImporter {
         }
         if inputAffine != nil { throw .format(path: path, reason: "input normalisation is never followed by a weighted layer") }
         var parameters: [Float] = []
-        for k in weights.indices { parameters += weights[k] + biases[k] }
+        for i in specs.indices {
+            if let k = weightSlot[i] { parameters += weights[k] + biases[k] }
+            if let a = affines[i] { parameters += a.scale + a.shift }
+        }
         let chain = layerInputs.enumerated().allSatisfy { $0.element == [$0.offset - 1] }
         let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs, inputs: chain ? nil : layerInputs)
         try architecture.validate()

@@ -31,7 +31,7 @@ struct FixtureTests {
           arguments: ["mlp.torchscript", "mlp.dynamo", "lenet.torchscript", "lenet.dynamo", "lenet.torchscript_keepbn",
                       "vgg_bn.torchscript", "vgg_bn.dynamo", "vgg_bn.torchscript_keepbn", "depthwise.torchscript", "depthwise.dynamo",
                       "depthwise.torchscript_keepbn", "normalized.torchscript", "normalized.dynamo", "asym_pad.dynamo",
-                      "resnet.torchscript", "resnet.dynamo", "resnet.torchscript_keepbn"])
+                      "resnet.torchscript", "resnet.dynamo", "resnet.torchscript_keepbn", "bn_affine.torchscript", "bn_affine.dynamo"])
     func logitsMatch(_ file: String) throws {
         guard FileManager.default.fileExists(atPath: Fixtures.path(file + ".onnx")) else {
             Issue.record("fixture \(file).onnx is missing")
@@ -41,12 +41,25 @@ struct FixtureTests {
         #expect(ours.count == theirs.count)
         var worst: Float = 0
         for (a, b) in zip(ours, theirs) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
+        print("\(file): max relative error \(worst) against onnxruntime")
         #expect(worst <= 1e-4, "max relative error \(worst)")
         for r in 0..<(theirs.count / classes) {
             let row = r * classes..<(r + 1) * classes
             let argmax = { (v: ArraySlice<Float>) in v.indices.max { v[$0] < v[$1] }! }
             #expect(argmax(ours[row]) == argmax(theirs[row]), "row \(r)")
         }
+    }
+
+    @Test("BatchNorms with nothing to fold into become affine layers: on the input, after a max pool, after an add, on a flattened map",
+          arguments: ["bn_affine.torchscript", "bn_affine.dynamo"])
+    func batchNormKeptAsAffine(_ file: String) throws {
+        let path = Fixtures.path(file + ".onnx")
+        let imported = try ONNXImporter.importModel(try ONNXFile.read(path: path), name: file, path: path)
+        let layers = imported.architecture.layers
+        #expect(layers.map(\.description) == ["affine 1", "conv 1→8 3×3 pad 1", "relu", "maxpool 2", "affine 8", "conv 8→8 3×3 pad 1", "relu",
+                                               "add", "affine 8", "maxpool 2", "flatten", "affine 392", "fc 392→10"], "\(layers)")
+        #expect(imported.notes.filter { $0.contains("kept as digital per-channel affine layer") }.count == 4, "\(imported.notes)")
+        #expect(!imported.notes.contains { $0.contains("folded") }, "\(imported.notes)")
     }
 
     @Test("a separate Pad (with the shape computation the TorchScript exporter emits for it) is refused with one line naming the node, its operator and the reason",
