@@ -30,7 +30,7 @@ struct FixtureTests {
     @Test("imported networks give onnxruntime's logits (max relative error ≤ 1e-4) and the same argmax on every input",
           arguments: ["mlp.torchscript", "mlp.dynamo", "lenet.torchscript", "lenet.dynamo", "lenet.torchscript_keepbn",
                       "vgg_bn.torchscript", "vgg_bn.dynamo", "vgg_bn.torchscript_keepbn", "depthwise.torchscript", "depthwise.dynamo",
-                      "depthwise.torchscript_keepbn", "normalized.torchscript", "normalized.dynamo", "asym_pad.dynamo",
+                      "depthwise.torchscript_keepbn", "normalized.torchscript", "normalized.dynamo", "asym_pad.dynamo", "asym_pad.torchscript",
                       "resnet.torchscript", "resnet.dynamo", "resnet.torchscript_keepbn", "bn_affine.torchscript", "bn_affine.dynamo"])
     func logitsMatch(_ file: String) throws {
         guard FileManager.default.fileExists(atPath: Fixtures.path(file + ".onnx")) else {
@@ -62,20 +62,16 @@ struct FixtureTests {
         #expect(!imported.notes.contains { $0.contains("folded") }, "\(imported.notes)")
     }
 
-    @Test("a separate Pad (with the shape computation the TorchScript exporter emits for it) is refused with one line naming the node, its operator and the reason",
-          arguments: [("asym_pad.torchscript", "ConstantOfShape")])
-    func refusedWithReason(_ file: String, _ op: String) throws {
-        let path = Fixtures.path(file + ".onnx")
-        guard FileManager.default.fileExists(atPath: path) else {
-            Issue.record("fixture \(file).onnx is missing")
-            return
+    @Test("the TorchScript exporter's Pad (its pads computed by a ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast chain) folds into the next Conv: the same network as the dynamo file's")
+    func torchScriptPadFolds() throws {
+        func load(_ file: String) throws -> ImportedModel {
+            let path = Fixtures.path(file + ".onnx")
+            return try ONNXImporter.importModel(try ONNXFile.read(path: path), name: "asym_pad", path: path)
         }
-        do {
-            _ = try ONNXImporter.importModel(try ONNXFile.read(path: path), name: file, path: path)
-            Issue.record("\(file) imported, but it needs operators CIMKit does not have yet")
-        } catch {
-            let message = error.description
-            #expect(message.hasPrefix(path + ": node '") && message.contains("(\(op))") && !message.contains("\n"), "\(message)")
-        }
+        let torchScript = try load("asym_pad.torchscript"), dynamo = try load("asym_pad.dynamo")
+        #expect(torchScript.architecture.layers.map(\.description).contains("conv 8→8 3×3 stride 2 pad [0, 0, 1, 1]"),
+                "\(torchScript.architecture.layers)")
+        #expect(torchScript.architecture == dynamo.architecture)
+        #expect(torchScript.parameters == dynamo.parameters)
     }
 }
