@@ -109,6 +109,7 @@ extension ONNXImporter {
         let bias = try biasVector(node, b, count: oc)
         let layer: LayerSpec = spec.isPlainValid ? .conv2d(inChannels: spec.inChannels, outChannels: oc, kernel: kh) : .convolution(spec: spec)
         let k = try emit(node, layer, weights: dst, bias: bias, reading: a)
+        if let p = a.pad { notes.append("a preceding Pad's zero padding \(p) (top, left, bottom, right) folded into layer \(k) (\(node.label))") }
         try produce(node, shape: [oc, oh, ow], layer: k, isLayerOutput: true)
     }
 

@@ -37,6 +37,7 @@ extension ONNXImporter {
         do { try spec.validate(at: node.label) } catch { throw fail(node, "\(error)") }
         guard let (oh, ow) = spec.outputSize(height: a.shape[1], width: a.shape[2]) else { throw fail(node, "kernel \(k) does not fit \(a.shape)") }
         let layer = try append(node, .avgPool(spec: spec), reading: a)
+        if let p = a.pad { notes.append("a preceding Pad's zero padding \(p) (top, left, bottom, right) folded into layer \(layer) (\(node.label))") }
         try produce(node, shape: [a.shape[0], oh, ow], layer: layer)
     }
 

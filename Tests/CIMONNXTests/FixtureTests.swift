@@ -72,6 +72,8 @@ struct FixtureTests {
         #expect(torchScript.architecture.layers.map(\.description).contains("conv 8→8 3×3 stride 2 pad [0, 0, 1, 1]"),
                 "\(torchScript.architecture.layers)")
         #expect(torchScript.architecture == dynamo.architecture)
+        #expect(torchScript.notes.contains { $0.hasPrefix("a preceding Pad's zero padding [0, 0, 1, 1] (top, left, bottom, right) folded into layer 2") },
+                "\(torchScript.notes)")
         #expect(torchScript.parameters == dynamo.parameters)
     }
 }
