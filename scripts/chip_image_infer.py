@@ -32,7 +32,7 @@ F32 = np.float32
 JSON_KIND = {"conv2d": "conv2d", "dense": "dense", "maxPool": "max_pool", "relu": "relu",
              "tanh": "tanh", "sigmoid": "sigmoid", "flatten": "flatten", "convolution": "convolution",
              "avgPool": "avg_pool", "globalAvgPool": "global_avg_pool", "leakyRelu": "leaky_relu",
-             "clip": "clip", "add": "add"}
+             "clip": "clip", "add": "add", "affine": "affine"}
 
 
 def plain(value):
@@ -109,6 +109,8 @@ def load_network(f):
             layer["W"] = F32(layer["weight_per_uS"]) * (layer["gp"] - layer["gm"])  # [rows, columns]
             layer["bias"] = group["bias"][()]
             layer["n_blocks"] = len(group["blocks"])
+        if layer["kind"] == "affine":  # digital per-channel scale and shift, float32 [channels]
+            layer["scale"], layer["shift"] = group["scale"][()], group["shift"][()]
         layers.append(layer)
     return arch, layers, pre
 
@@ -238,6 +240,8 @@ def forward(layers, x, spec, periphery="ideal"):
             y = y.reshape(len(y), -1)
         elif kind == "add":
             y = a[0] + a[1]
+        elif kind == "affine":    # over the last (channel) axis; two float32 roundings, no FMA
+            y = y * layer["scale"] + layer["shift"]
         else:
             raise ValueError(f"unknown layer kind {kind!r}")
         outs.append(y.astype(F32, copy=False))

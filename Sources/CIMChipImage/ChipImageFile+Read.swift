@@ -120,7 +120,7 @@ struct Reader {
                              source: str(root, "source") ?? "",
                              weightsFrom: str(root, "weights_from") ?? "")
         guard let spec = readChip(root) else { return nil }
-        guard let (architecture, layers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
+        guard let (architecture, layers, affineLayers, preprocessing) = readNetwork(root, spec: spec) else { return nil }
         checkLayout(root, architecture: architecture)
         // placement is checked against readable tiles only (else every block would be "outside")
         let readable = readTiles(root, spec: spec), tiles = readable ?? []
@@ -140,7 +140,7 @@ struct Reader {
             }
         }
         return ChipImage(info: info, spec: spec, architecture: architecture, layers: layers, tiles: tiles, source: source,
-                         provenance: provenance, report: report, preprocessing: preprocessing)
+                         provenance: provenance, report: report, preprocessing: preprocessing, affineLayers: affineLayers)
     }
 
     mutating func group(_ parent: HDF5Node, _ name: String) -> HDF5Node? {

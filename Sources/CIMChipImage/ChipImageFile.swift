@@ -116,6 +116,10 @@ public enum ChipImageFile {
             let g = try net.createGroup(layerName(i))
             try LayerAttributes.write(spec, to: g)
             try g.setAttribute("inputs", a.inputsOf(i))
+            if let affine = image.affineLayers.first(where: { $0.index == i }) {
+                try dataset(g, "scale", shape: [affine.scale.count], affine.scale)
+                try dataset(g, "shift", shape: [affine.shift.count], affine.shift)
+            }
             guard let l = image.layers.first(where: { $0.index == i }) else { continue }
             try g.setAttribute("rows", l.rows)
             try g.setAttribute("columns", l.columns)

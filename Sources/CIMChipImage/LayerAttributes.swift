@@ -46,6 +46,9 @@ enum LayerAttributes {
             try g.setAttribute("min", Double(lo))
             try g.setAttribute("max", Double(hi))
         case .add: try g.setAttribute("kind", "add")
+        case let .affine(c):
+            try g.setAttribute("kind", "affine")
+            try g.setAttribute("channels", c)
         }
     }
 
@@ -84,6 +87,7 @@ enum LayerAttributes {
         case "leaky_relu": return .leakyRelu(slope: try float("slope"))
         case "clip": return .clip(min: try float("min"), max: try float("max"))
         case "add": return .add
+        case "affine": return .affine(channels: try g.intAttribute("channels"))
         default: return nil
         }
     }

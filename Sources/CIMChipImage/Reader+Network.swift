@@ -6,7 +6,8 @@ import CIMNetwork
 import Foundation
 
 extension Reader {
-    mutating func readNetwork(_ root: HDF5Node, spec: ChipSpec) -> (Architecture, [LayerImage], InputPreprocessing)? {
+    /// The architecture, its weighted layers, its affine layers and the preprocessing.
+    mutating func readNetwork(_ root: HDF5Node, spec: ChipSpec) -> (Architecture, [LayerImage], [AffineLayerImage], InputPreprocessing)? {
         guard let net = group(root, "network"), let text = str(net, "architecture_json") else { return nil }
         guard let arch = try? JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) else {
             problem("/network/architecture_json", "not a valid architecture")
@@ -33,6 +34,7 @@ extension Reader {
             problem("/network/layer_count", "\(n), but the architecture has \(arch.layers.count) layers")
         }
         var layers: [LayerImage] = []
+        var affine: [AffineLayerImage] = []
         for (i, layerSpec) in arch.layers.enumerated() {
             let name = ChipImageFile.layerName(i), object = "/network/" + name
             guard let g = group(net, name) else { continue }
@@ -48,6 +50,15 @@ extension Reader {
                 }
             } catch {
                 problem(object, "layer attributes unreadable: \(error.message)")
+            }
+            if case let .affine(c) = layerSpec {
+                let scale = data(g, "scale", shape: [c], as: Float.self) ?? []
+                let shift = data(g, "shift", shape: [c], as: Float.self) ?? []
+                for (name, v) in [("scale", scale), ("shift", shift)] {
+                    if let k = v.firstIndex(where: { !$0.isFinite }) { problem(object + "/" + name, "element \(k) is \(v[k])") }
+                }
+                if scale.count == c, shift.count == c { affine.append(AffineLayerImage(index: i, scale: scale, shift: shift)) }
+                continue
             }
             guard let (rows, cols) = layerSpec.matrixShape else { continue }
             let r = int(g, "rows"), c = int(g, "columns")
@@ -83,7 +94,7 @@ extension Reader {
             layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks,
                                      groups: groups))
         }
-        return (arch, layers, preprocessing)
+        return (arch, layers, affine, preprocessing)
     }
 
     /// The tiles, or `nil` (with a problem) when their conductances cannot be read.

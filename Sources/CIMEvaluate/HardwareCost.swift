@@ -48,7 +48,7 @@ public struct HardwareCost: Codable, Sendable, Equatable {
                 }
                 nonNegative = false
             case .relu, .sigmoid: nonNegative = true
-            case .tanh, .leakyRelu, .add: nonNegative = false
+            case .tanh, .leakyRelu, .add, .affine: nonNegative = false
             case let .clip(lo, _): nonNegative = lo >= 0
             case .maxPool, .flatten, .avgPool, .globalAvgPool: break
             }

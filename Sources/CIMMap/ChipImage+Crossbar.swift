@@ -25,13 +25,20 @@ extension ChipImage {
         return (p, m)
     }
 
-    /// The network with the weights the targets hold (`scale · (G⁺ − G⁻)`) and the digital
-    /// biases: the quantised model, in FP32.
+    /// The network with the weights the targets hold (`scale · (G⁺ − G⁻)`), the digital
+    /// biases and the affine layers' scales and shifts: the quantised model, in FP32.
     public func quantizedNetwork() throws(CIMError) -> Network {
         var params: [Float] = []
         params.reserveCapacity(architecture.parameterCount)
         var next = 0
         for (i, spec) in architecture.layers.enumerated() {
+            if case let .affine(c) = spec {
+                guard let a = affineLayers.first(where: { $0.index == i }), a.scale.count == c, a.shift.count == c else {
+                    throw .invalidConfig(field: "affineLayers", reason: "affine layer \(i) has no \(c) scales and shifts")
+                }
+                params += a.scale + a.shift
+                continue
+            }
             guard spec.matrixShape != nil else { continue }
             guard next < layers.count, layers[next].index == i else {
                 throw .invalidConfig(field: "layers", reason: "weighted layer \(i) has no mapping")

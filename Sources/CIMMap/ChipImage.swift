@@ -25,11 +25,14 @@ public struct ChipImage: Sendable, Equatable {
     public var report: MappingReport
     /// How a dataset sample becomes the network's input (v1 images: pixels / 255, NHWC).
     public var preprocessing: InputPreprocessing
+    /// Every affine layer (digital per-channel scale and shift), in architecture order.
+    public var affineLayers: [AffineLayerImage]
 
     public init(info: ImageInfo, spec: ChipSpec, architecture: Architecture, layers: [LayerImage], tiles: [TileImage],
                 source: SourceChip?, provenance: [String: String], report: MappingReport,
-                preprocessing: InputPreprocessing = InputPreprocessing()) {
+                preprocessing: InputPreprocessing = InputPreprocessing(), affineLayers: [AffineLayerImage] = []) {
         self.preprocessing = preprocessing
+        self.affineLayers = affineLayers
         self.info = info
         self.spec = spec
         self.architecture = architecture
@@ -94,6 +97,20 @@ public struct LayerImage: Sendable, Equatable {
 
     /// Columns of one group.
     public var groupColumns: Int { columns / max(groups, 1) }
+}
+
+/// One affine layer of an image (``LayerSpec/affine(channels:)``): digital, never on a tile.
+public struct AffineLayerImage: Sendable, Equatable {
+    /// Index in the architecture.
+    public var index: Int
+    /// `y[…, c] = x[…, c]·scale[c] + shift[c]`, float32, `[channels]` each.
+    public var scale: [Float], shift: [Float]
+
+    public init(index: Int, scale: [Float], shift: [Float]) {
+        self.index = index
+        self.scale = scale
+        self.shift = shift
+    }
 }
 
 /// A rectangular block of a layer's `[rows, columns]` weight matrix placed on a tile.

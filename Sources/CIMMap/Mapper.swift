@@ -123,7 +123,7 @@ public struct Mapper {
             spec: spec, architecture: arch, layers: layers, tiles: tiles, source: model.source, provenance: model.provenance,
             report: MappingReport(chip: spec.name, tilesUsed: placed.tiles, tileCapacity: capacity,
                                   utilisation: Double(used) / Double(max(placed.tiles * cells, 1)), layers: reportLayers, checks: checks),
-            preprocessing: model.preprocessing)
+            preprocessing: model.preprocessing, affineLayers: model.affineLayers())
         if let calibration { try runChecks(on: &image, calibration: calibration) }
         return image
     }

@@ -92,6 +92,16 @@ public struct TrainedModel: Sendable {
         return w
     }
 
+    /// The affine layers' scales and shifts (digital; they do not map onto tiles).
+    public func affineLayers() -> [AffineLayerImage] {
+        network.architecture.layers.indices.compactMap { i in
+            guard case let .affine(c) = network.architecture.layers[i] else { return nil }
+            let off = network.offsets[i]
+            return AffineLayerImage(index: i, scale: Array(network.parameters[off..<(off + c)]),
+                                    shift: Array(network.parameters[(off + c)..<(off + 2 * c)]))
+        }
+    }
+
     /// The digital bias of weighted layer `index`.
     public func bias(layer index: Int) -> [Float] {
         guard let (rows, cols) = network.architecture.layers[index].matrixShape else { return [] }

@@ -26,6 +26,11 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     /// The element-wise sum of two earlier outputs of the same shape (a residual connection);
     /// only in a layer graph (``Architecture/inputs``).
     case add
+    /// A digital per-channel affine map `y[…, c] = x[…, c]·scale[c] + shift[c]` over the last
+    /// axis (``ChannelAffine``): a BatchNormalization with no conv or dense layer before it.
+    /// Its parameters, `scale[channels]` then `shift[channels]`, are trained like biases and
+    /// never map onto a crossbar.
+    case affine(channels: Int)
 
     public var description: String {
         switch self {
@@ -42,15 +47,17 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         case let .leakyRelu(slope): return "leaky relu \(slope)"
         case let .clip(lo, hi): return "clip [\(lo), \(hi)]"
         case .add: return "add"
+        case let .affine(c): return "affine \(c)"
         }
     }
 
-    /// Number of trainable parameters (weights then biases).
+    /// Number of trainable parameters (weights then biases; an affine layer's scale then shift).
     public var parameterCount: Int {
         switch self {
         case let .conv2d(i, o, k): return o * k * k * i + o
         case let .dense(i, o): return o * i + o
         case let .convolution(c): return c.outChannels * c.fanIn + c.outChannels
+        case let .affine(c): return 2 * c
         case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return 0
         }
     }
@@ -60,12 +67,16 @@ public enum LayerSpec: Codable, Equatable, Sendable, CustomStringConvertible {
     public var isChipImageV1: Bool {
         switch self {
         case .conv2d, .dense, .maxPool, .relu, .tanh, .sigmoid, .flatten: return true
-        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return false
+        case .convolution, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add, .affine: return false
         }
     }
 
     /// Whether the layer has a weight matrix (and so maps onto a crossbar).
-    public var hasWeights: Bool { parameterCount > 0 }
+    public var hasWeights: Bool { matrixShape != nil }
+
+    /// Whether the layer has trainable parameters (a weighted layer, or an affine layer's
+    /// digital scale and shift).
+    public var hasParameters: Bool { parameterCount > 0 }
 }
 
 /// A network: a per-sample input shape and an ordered list of layers, either a chain (each
@@ -134,6 +145,10 @@ public struct Architecture: Codable, Equatable, Sendable {
                 shape = [shape.reduce(1, *)]
             case .relu, .tanh, .sigmoid, .leakyRelu, .clip:
                 break
+            case let .affine(c):
+                guard c > 0, shape.last == c else {
+                    throw CIMError.invalidConfig(field: at, reason: "expects input with \(c) channels last, got \(shape)")
+                }
             case let .convolution(c):
                 try c.validate(at: at)
                 guard shape.count == 3, shape[2] == c.inChannels else {
@@ -180,7 +195,7 @@ public struct Architecture: Codable, Equatable, Sendable {
             case let .conv2d(i, o, k): return acc + o * k * k * i
             case let .dense(i, o): return acc + o * i
             case let .convolution(c): return acc + c.outChannels * c.fanIn
-            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return acc
+            case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add, .affine: return acc
             }
         }
     }

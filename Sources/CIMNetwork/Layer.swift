@@ -49,6 +49,7 @@ extension LayerSpec {
         case let .leakyRelu(slope): return ParametricActivation(kind: .leakyRelu(slope: slope))
         case let .clip(lo, hi): return ParametricActivation(kind: .clip(min: lo, max: hi))
         case .add: return Identity()  // the network adds the two inputs itself
+        case let .affine(c): return ChannelAffine(channels: c)
         }
     }
 }

@@ -6,7 +6,7 @@ extension LayerSpec {
         case let .conv2d(c, o, k): return (k * k * c, o)
         case let .dense(i, o): return (i, o)
         case let .convolution(c): return (c.fanIn, c.outChannels)
-        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: return nil
+        case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add, .affine: return nil
         }
     }
 

@@ -18,7 +18,8 @@ public struct Network: Sendable {
     private let weightedUpstream: [Bool]
 
     /// A network with PyTorch's default initialisation for `nn.Conv2d` and `nn.Linear`:
-    /// weights and biases uniform in ±1/√fan_in (kaiming-uniform with a = √5).
+    /// weights and biases uniform in ±1/√fan_in (kaiming-uniform with a = √5); an affine
+    /// layer starts as the identity (scale 1, shift 0), as `nn.BatchNorm2d` does.
     ///
     /// - Parameters:
     ///   - architecture: must pass ``Architecture/validate()``.
@@ -34,6 +35,9 @@ public struct Network: Sendable {
             case let .conv2d(i, _, k): fanIn = i * k * k
             case let .dense(i, _): fanIn = i
             case let .convolution(c): fanIn = c.fanIn
+            case let .affine(c):  // scale 1, shift 0 (draws nothing from the stream)
+                params += [Float](repeating: 1, count: c) + [Float](repeating: 0, count: c)
+                continue
             case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: continue
             }
             let bound = 1 / Float(fanIn).squareRoot()
@@ -63,14 +67,14 @@ public struct Network: Sendable {
         }
         self.offsets = offsets
         self.layers = architecture.layers.map { $0.makeLayer() }
-        // For a layer graph: the last layer reading each output, and whether a weighted layer
-        // lies upstream of it (only then does its gradient matter).
+        // For a layer graph: the last layer reading each output, and whether a layer with
+        // parameters lies upstream of it (only then does its gradient matter).
         var lastUse = [Int](repeating: -1, count: architecture.layers.count)
         var upstream = [Bool](repeating: false, count: architecture.layers.count)
         for i in architecture.layers.indices {
             let from = architecture.inputsOf(i)
             for j in from where j >= 0 { lastUse[j] = i }
-            upstream[i] = architecture.layers[i].hasWeights || from.contains { $0 >= 0 && upstream[$0] }
+            upstream[i] = architecture.layers[i].hasParameters || from.contains { $0 >= 0 && upstream[$0] }
         }
         self.lastUse = lastUse
         self.weightedUpstream = upstream
@@ -136,7 +140,7 @@ public struct Network: Sendable {
     public mutating func backward(_ dLogits: Tensor) {
         guard architecture.inputs != nil else {
             var d: Tensor? = dLogits
-            let firstWeighted = architecture.layers.firstIndex(where: \.hasWeights) ?? 0
+            let firstWeighted = architecture.layers.firstIndex(where: \.hasParameters) ?? 0
             parameters.withUnsafeBufferPointer { p in
                 gradients.withUnsafeMutableBufferPointer { g in
                     for i in layers.indices.reversed() {

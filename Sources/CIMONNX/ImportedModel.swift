@@ -7,7 +7,7 @@ import Foundation
 public struct ImportedModel: Sendable {
     public var architecture: Architecture
     /// Each weighted layer's weights (row-major `[out, in]`, CIMKit's column order) then its
-    /// biases, in layer order: ``Network``'s layout.
+    /// biases, and each affine layer's scale then shift, in layer order: ``Network``'s layout.
     public var parameters: [Float]
     /// What the ONNX graph applied to the logits at its output. CIMKit's networks end in logits
     /// (a softmax does not change the predicted class); compare with the ONNX model's outputs

@@ -52,15 +52,18 @@ extension ONNXImporter {
         return v
     }
 
-    /// BatchNormalization folded into the conv or dense layer whose output it normalises.
+    /// BatchNormalization: folded into the conv or dense layer whose output only it reads;
+    /// otherwise (on the input, after pooling, an add, an activation, a flatten, or on an
+    /// output that others read too) kept as a digital ``LayerSpec/affine(channels:)`` layer with
+    /// `scale = γ/√(var + ε)` and `shift = β − μ·scale`, both computed in float64 from the
+    /// float32 inputs and rounded once to float32 (`shift` uses the unrounded float64 scale).
     mutating func batchNorm(_ node: ONNXNode) throws(CIMError) {
         let a = try activation(node, 0)
         guard try int(node, "training_mode", 0) == 0 else { throw fail(node, "training_mode = 1 (export the model in eval mode)") }
         guard node.outputs.dropFirst().allSatisfy({ $0.isEmpty || !isUsed($0) }) else { throw fail(node, "its running-statistics outputs are used") }
-        guard a.isLayerOutput, readOnce(node, 0), let k = weightSlot[a.node] else {
-            throw fail(node, "does not follow a conv or dense layer whose output only it reads; a BatchNorm kept as a digital per-channel affine is not supported yet")
+        guard let channels = a.shape.first, a.shape.count == 1 || a.shape.count == 3 else {
+            throw fail(node, "input has per-sample shape \(a.shape), expected C×H×W or C")
         }
-        let channels = biases[k].count
         var p: [[Float]] = []
         for i in 1...4 {
             guard let t = try constant(node, i) else { return }
@@ -68,17 +71,40 @@ extension ONNXImporter {
             p.append(t.floats)
         }
         let eps = Double(try float(node, "epsilon", 1e-5))
-        let ins = weights[k].count / channels
+        // s = γ/√(var + ε) per channel, in float64
+        var s = [Double](repeating: 0, count: channels)
         for o in 0..<channels {
             let variance = Double(p[3][o]) + eps
             guard variance > 0 else { throw fail(node, "running variance + ε of channel \(o) is \(variance), not > 0") }
-            let s = Double(p[0][o]) / variance.squareRoot()
-            for i in 0..<ins { weights[k][o * ins + i] = Float(Double(weights[k][o * ins + i]) * s) }
-            biases[k][o] = Float(s * (Double(biases[k][o]) - Double(p[2][o])) + Double(p[1][o]))
+            s[o] = Double(p[0][o]) / variance.squareRoot()
         }
-        guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
-        notes.append("\(node.label) folded into layer \(a.node)")
-        try produce(node, shape: a.shape, layer: a.node, isLayerOutput: true)
+        if a.isLayerOutput, readOnce(node, 0), let k = weightSlot[a.node] {
+            let ins = weights[k].count / channels
+            for o in 0..<channels {
+                for i in 0..<ins { weights[k][o * ins + i] = Float(Double(weights[k][o * ins + i]) * s[o]) }
+                biases[k][o] = Float(s[o] * (Double(biases[k][o]) - Double(p[2][o])) + Double(p[1][o]))
+            }
+            guard weights[k].allSatisfy(\.isFinite), biases[k].allSatisfy(\.isFinite) else { throw fail(node, "folding gives values that are not finite") }
+            notes.append("\(node.label) folded into layer \(a.node)")
+            try produce(node, shape: a.shape, layer: a.node, isLayerOutput: true)
+            return
+        }
+        var scale = s.map { Float($0) }
+        var shift = (0..<channels).map { Float(Double(p[1][$0]) - Double(p[2][$0]) * s[$0]) }
+        guard scale.allSatisfy(\.isFinite), shift.allSatisfy(\.isFinite) else { throw fail(node, "scale or shift is not finite") }
+        if let m = a.flattenedFrom {  // per feature of a flattened C×H×W map: ONNX (c, h, w) → CIMKit (h, w, c)
+            let (c, h, w) = (m[0], m[1], m[2])
+            var s2 = scale, b2 = shift
+            for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+                s2[(y * w + x) * c + ch] = scale[(ch * h + y) * w + x]
+                b2[(y * w + x) * c + ch] = shift[(ch * h + y) * w + x]
+            } } }
+            (scale, shift) = (s2, b2)
+        }
+        let layer = try append(node, .affine(channels: channels), reading: a)
+        affines[layer] = (scale, shift)
+        notes.append("\(node.label) kept as digital per-channel affine layer \(layer) (no conv or dense layer before it to fold into)")
+        try produce(node, shape: a.shape, layer: layer, flattenedFrom: a.flattenedFrom)
     }
 
     /// Add of two computed tensors (a residual connection: an `add` layer); Add/Sub/Mul/Div of

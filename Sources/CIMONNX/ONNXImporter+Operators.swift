@@ -4,6 +4,7 @@ import CIMNetwork
 extension ONNXImporter {
     /// Applies one node (see the type's documentation for what each operator may be).
     mutating func apply(_ node: ONNXNode) throws(CIMError) {
+        if isConstantComputation(node) { return try fold(node) }
         switch node.opType {
         case "Conv": try conv(node)
         case "Gemm": try gemm(node)
@@ -45,8 +46,7 @@ extension ONNXImporter {
         case "Clip": try clip(node)
         case "AveragePool": try averagePool(node)
         case "GlobalAveragePool", "ReduceMean": try globalAveragePool(node)
-        case "Pad":
-            throw fail(node, "a separate Pad is not supported yet (export with the padding inside the Conv, e.g. dynamo=True)")
+        case "Pad": try pad(node)
         default:
             throw fail(node, "operator not supported")
         }
@@ -82,8 +82,9 @@ extension ONNXImporter {
         let autoPad = try string(node, "auto_pad", "NOTSET")
         guard ["NOTSET", "VALID"].contains(autoPad) else { throw fail(node, "auto_pad \(autoPad) is not supported (export with explicit pads)") }
         // ONNX pads: [top, left, bottom, right] (x1_begin, x2_begin, x1_end, x2_end).
-        let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (try ints(node, "pads") ?? [0, 0, 0, 0])
-        guard pads.count == 4 else { throw fail(node, "pads \(pads) is not [top, left, bottom, right]") }
+        let own = autoPad == "VALID" ? [0, 0, 0, 0] : (try ints(node, "pads") ?? [0, 0, 0, 0])
+        guard own.count == 4 else { throw fail(node, "pads \(own) is not [top, left, bottom, right]") }
+        let pads = try withPendingPad(node, own, a)  // a preceding Pad node's zeros
         let spec = ConvolutionSpec(inChannels: a.shape[0], outChannels: oc, kernelHeight: kh, kernelWidth: kw, strideHeight: strides[0],
                                    strideWidth: strides[1], padding: pads, dilationHeight: dilations[0], dilationWidth: dilations[1], groups: groups)
         do { try spec.validate(at: node.label) } catch { throw fail(node, "\(spec.description): \(error)") }
@@ -108,6 +109,7 @@ extension ONNXImporter {
         let bias = try biasVector(node, b, count: oc)
         let layer: LayerSpec = spec.isPlainValid ? .conv2d(inChannels: spec.inChannels, outChannels: oc, kernel: kh) : .convolution(spec: spec)
         let k = try emit(node, layer, weights: dst, bias: bias, reading: a)
+        if let p = a.pad { notes.append("a preceding Pad's zero padding \(p) (top, left, bottom, right) folded into layer \(k) (\(node.label))") }
         try produce(node, shape: [oc, oh, ow], layer: k, isLayerOutput: true)
     }
 

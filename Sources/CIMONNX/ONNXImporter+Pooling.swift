@@ -23,16 +23,21 @@ extension ONNXImporter {
         guard a.shape.count == 3 else { throw fail(node, "input has per-sample shape \(a.shape), expected C×H×W") }
         guard let k = try ints(node, "kernel_shape"), k.count == 2 else { throw fail(node, "needs a 2-D kernel_shape") }
         let s = try ints(node, "strides") ?? [1, 1]
-        let pads = try ints(node, "pads") ?? [0, 0, 0, 0]
-        guard s.count == 2, pads.count == 4 else { throw fail(node, "strides \(s) or pads \(pads) are not 2-D") }
+        let own = try ints(node, "pads") ?? [0, 0, 0, 0]
+        guard s.count == 2, own.count == 4 else { throw fail(node, "strides \(s) or pads \(own) are not 2-D") }
+        // a preceding Pad (checked there: own padding 0 or counted) pads with counted zeros
+        let pads = try withPendingPad(node, own, a)
+        let counted = try int(node, "count_include_pad", 0) != 0
+        let countPad = a.pad != nil || counted
         guard try int(node, "ceil_mode", 0) == 0 else { throw fail(node, "ceil_mode 1 is not supported") }
         guard ["NOTSET", "VALID"].contains(try string(node, "auto_pad", "NOTSET")) else { throw fail(node, "auto_pad padding is not supported") }
         if let d = try ints(node, "dilations"), d.contains(where: { $0 != 1 }) { throw fail(node, "dilations \(d) are not supported") }
         let spec = PoolSpec(kernelHeight: k[0], kernelWidth: k[1], strideHeight: s[0], strideWidth: s[1], padding: pads,
-                            countIncludePad: try int(node, "count_include_pad", 0) != 0)
+                            countIncludePad: countPad)
         do { try spec.validate(at: node.label) } catch { throw fail(node, "\(error)") }
         guard let (oh, ow) = spec.outputSize(height: a.shape[1], width: a.shape[2]) else { throw fail(node, "kernel \(k) does not fit \(a.shape)") }
         let layer = try append(node, .avgPool(spec: spec), reading: a)
+        if let p = a.pad { notes.append("a preceding Pad's zero padding \(p) (top, left, bottom, right) folded into layer \(layer) (\(node.label))") }
         try produce(node, shape: [a.shape[0], oh, ow], layer: layer)
     }
 

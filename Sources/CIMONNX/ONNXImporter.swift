@@ -6,7 +6,9 @@ import CIMNetwork
 ///
 /// What the import folds, exactly (in Float64, rounded once to float32):
 /// - BatchNormalization after a conv or dense layer: `W' = s·W`, `b' = s·(b − μ) + β` with
-///   `s = γ / √(var + ε)` per output channel.
+///   `s = γ / √(var + ε)` per output channel. A BatchNormalization with nothing to fold into
+///   (on the input, after pooling, an add or an activation) becomes a digital per-channel
+///   affine layer: `scale = float32(s)`, `shift = float32(β − μ·s)`.
 /// - A constant Add, Sub, Mul or Div right after a conv or dense layer: into its bias (and,
 ///   for Mul/Div, its weights).
 /// - Input normalisation (Sub/Add/Mul/Div by scalar or per-channel constants before the first
@@ -17,11 +19,15 @@ import CIMNetwork
 ///   dense layer's columns are permuted to match.
 /// - The `Shape → Gather → Unsqueeze → Concat → Reshape` chains exporters emit for
 ///   `x.view(x.size(0), -1)`, Identity, Dropout and Cast to float32 (no-ops at inference).
+/// - Computations on constants only (`ConstantOfShape`, `Concat`, `Reshape`, `Slice`,
+///   `Transpose`, `Cast`, `Unsqueeze`, `Squeeze`): evaluated at import, sizes checked first.
+/// - A constant-mode `Pad` with zeros on H and W (the TorchScript exporter's `nn.ZeroPad2d`):
+///   into the padding of the Conv, or of the AveragePool counting padded cells, that reads it.
 /// - Softmax/LogSoftmax as the last operation: recorded in ``ImportedModel/outputTransform``.
 ///
-/// Anything else (another operator or domain, a BatchNorm with no conv or dense layer before
-/// it, a separate Pad, overlapping max pooling) is one ``CIMError`` naming the node, its
-/// operator and the reason.
+/// Anything else (another operator or domain, a Pad before anything else or of another mode,
+/// value or axis, overlapping max pooling) is one ``CIMError`` naming the node, its operator
+/// and the reason.
 public struct ONNXImporter {
     let model: ONNXModel
     let path: String
@@ -33,6 +39,8 @@ public struct ONNXImporter {
     var biases: [[Float]] = []
     /// The index in `weights`/`biases` of each weighted layer.
     var weightSlot: [Int: Int] = [:]
+    /// Scale and shift of each affine layer (a BatchNormalization kept digital), by layer index.
+    var affines: [Int: (scale: [Float], shift: [Float])] = [:]
     /// How many nodes (and graph outputs) read each value.
     var uses: [String: Int] = [:]
     /// Input normalisation waiting for the first weighted layer to fold into.
@@ -43,6 +51,8 @@ public struct ONNXImporter {
     var outputTransform = ImportedModel.OutputTransform.none
     var transformNode: String?
     var notes: [String] = []
+    /// Elements computed by constant folding so far (bounded by ``ONNXLimits/maxFoldedTotal``).
+    var foldedElements = 0
 
     /// Imports `model`; `name` becomes the architecture's name, `path` names the file in errors.
     public static func importModel(_ model: ONNXModel, name: String, path: String) throws(CIMError) -> ImportedModel {
@@ -66,14 +76,17 @@ public struct ONNXImporter {
     /// A computed tensor: its per-sample shape in ONNX order (`[C, H, W]` or `[F]`), the layer
     /// that computes it (−1 = the network's input), after flattening a `C×H×W` map that map's
     /// shape (CIMKit's feature order differs from ONNX's then), whether it is a weighted layer's
-    /// output with nothing applied yet (BatchNorm and bias fold into it), and whether the
-    /// pending input normalisation applies to it.
+    /// output with nothing applied yet (BatchNorm and bias fold into it), whether the
+    /// pending input normalisation applies to it, and a zero padding `[top, left, bottom, right]`
+    /// of a `Pad` node still to be folded into the Conv or AveragePool that reads it (`shape`
+    /// is then the unpadded shape).
     struct Activation {
         var shape: [Int]
         var node: Int
         var flattenedFrom: [Int]? = nil
         var isLayerOutput = false
         var normalized = false
+        var pad: [Int]? = nil
     }
 
     enum SymbolicInt: Equatable {
@@ -124,7 +137,10 @@ public struct ONNXImporter {
         }
         if inputAffine != nil { throw .format(path: path, reason: "input normalisation is never followed by a weighted layer") }
         var parameters: [Float] = []
-        for k in weights.indices { parameters += weights[k] + biases[k] }
+        for i in specs.indices {
+            if let k = weightSlot[i] { parameters += weights[k] + biases[k] }
+            if let a = affines[i] { parameters += a.scale + a.shift }
+        }
         let chain = layerInputs.enumerated().allSatisfy { $0.element == [$0.offset - 1] }
         let architecture = Architecture(name: name, inputShape: [h, w, c], layers: specs, inputs: chain ? nil : layerInputs)
         try architecture.validate()
@@ -138,6 +154,10 @@ public struct ONNXImporter {
     func activation(_ node: ONNXNode, _ k: Int) throws(CIMError) -> Activation {
         guard k < node.inputs.count, case .activation(let a)? = values[node.inputs[k]] else {
             throw fail(node, "input \(k + 1) '\(k < node.inputs.count ? node.inputs[k] : "")' is not computed from the network's input")
+        }
+        // a pending Pad reaches only the Conv or AveragePool it was checked against
+        if a.pad != nil, k != 0 || !["Conv", "AveragePool"].contains(node.opType) {
+            throw fail(node, "reads a padded tensor; a Pad is only folded into a following Conv or AveragePool")
         }
         return a
     }

@@ -140,6 +140,10 @@ public struct ONNXLimits: Sendable, Equatable {
     public var maxRank = 8
     /// Largest single dimension of a graph input.
     public var maxDimension = 1 << 20
+    /// Most elements of one tensor the importer computes by constant folding, and of all of
+    /// them together (exporters fold a handful of shape and padding values).
+    public var maxFoldedElements = 1 << 20
+    public var maxFoldedTotal = 1 << 24
 
     public init() {}
 

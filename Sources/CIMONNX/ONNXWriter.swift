@@ -7,8 +7,9 @@ import SwiftProtobuf
 /// `input` `[batch, C, H, W]` float32 (NCHW, as PyTorch feeds it), output `logits`
 /// `[batch, classes]`. Weights go back to ONNX's layouts (`[OC, C/g, KH, KW]`; dense `[out, in]`
 /// with `transB = 1`), and a dense layer after a flattened `H×W×C` map gets its columns back
-/// in ONNX's `(c, h, w)` order. ``ONNXImporter`` reads the file back to the same network,
-/// exactly (tested).
+/// in ONNX's `(c, h, w)` order. An affine layer becomes a BatchNormalization with mean 0,
+/// variance 1 and ε = 0. ``ONNXImporter`` reads the file back to the same network, exactly
+/// (tested); only an affine layer right after a conv or dense layer comes back folded into it.
 public enum ONNXWriter {
     /// The serialized model.
     public static func serialize(_ network: Network, producer: String) throws(CIMError) -> Data {
@@ -99,11 +100,30 @@ public enum ONNXWriter {
             case .add:
                 node.opType = "Add"
                 node.input = [input, name(from[1])]
+            case let .affine(c):
+                // BatchNormalization with mean 0, variance 1 and ε = 0: (x − 0)/√(1 + 0)·scale + shift
+                // = x·scale + shift, which the importer reads back as this affine layer exactly.
+                var scale = Array(p[off..<(off + c)]), shift = Array(p[(off + c)..<(off + 2 * c)])
+                if from[0] >= 0, let m = flattenedFrom[from[0]] {  // per feature: back to ONNX's (c, h, w) order
+                    let (h, wd, ch) = (m[0], m[1], m[2])
+                    var s2 = scale, b2 = shift
+                    for k in 0..<ch { for y in 0..<h { for x in 0..<wd {
+                        s2[(k * h + y) * wd + x] = scale[(y * wd + x) * ch + k]
+                        b2[(k * h + y) * wd + x] = shift[(y * wd + x) * ch + k]
+                    } } }
+                    (scale, shift) = (s2, b2)
+                }
+                g.initializer += [tensor("scale\(i)", [c], scale), tensor("shift\(i)", [c], shift),
+                                  tensor("mean\(i)", [c], [Float](repeating: 0, count: c)),
+                                  tensor("var\(i)", [c], [Float](repeating: 1, count: c))]
+                node.opType = "BatchNormalization"
+                node.input += ["scale\(i)", "shift\(i)", "mean\(i)", "var\(i)"]
+                node.attribute = [float("epsilon", 0)]
             }
             g.node.append(node)
             // elementwise layers keep the feature order of a flattened map
             switch spec {
-            case .relu, .tanh, .sigmoid, .leakyRelu, .clip, .add: flattenedFrom[i] = from[0] >= 0 ? flattenedFrom[from[0]] : nil
+            case .relu, .tanh, .sigmoid, .leakyRelu, .clip, .add, .affine: flattenedFrom[i] = from[0] >= 0 ? flattenedFrom[from[0]] : nil
             default: break
             }
         }

@@ -89,6 +89,7 @@ extension ChipTrainingState {
         guard counters.count == 3 else { throw fail("metadata chip.counters is missing or invalid") }
         engine = ChipEngine(layers: layers, noise: noise, grouped: grouped)
         weightedLayers = weighted
+        digitalParameters = Self.digitalRanges(architecture)
         accumulators = acc
         self.writes = writes
         factorsPlus = fp

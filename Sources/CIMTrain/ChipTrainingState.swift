@@ -19,6 +19,9 @@ public struct ChipTrainingState: Sendable {
     public var engine: ChipEngine
     /// Indices of the weighted layers.
     public let weightedLayers: [Int]
+    /// Ranges in the parameter vector of the layers that have parameters but no crossbar (an
+    /// affine layer's scale and shift): updated digitally, like the biases.
+    public let digitalParameters: [Range<Int>]
     /// ΔW of each weighted layer, `[out, in]` (the network's layout), by position in
     /// ``weightedLayers``.
     public internal(set) var accumulators: [[Float]]
@@ -101,6 +104,7 @@ public struct ChipTrainingState: Sendable {
         }
         try network.setParameters(params)
         weightedLayers = weighted
+        digitalParameters = Self.digitalRanges(network.architecture)
         engine = ChipEngine(layers: layers, noise: NormalStream(seed: seed, stream: "chip/read-noise"), grouped: grouped)
         let sizes = weighted.map { network.architecture.layers[$0].matrixShape.map { $0.inputs * $0.outputs }! }
         accumulators = sizes.map { [Float](repeating: 0, count: $0) }
@@ -114,10 +118,22 @@ public struct ChipTrainingState: Sendable {
         WriteStatistics(perWeight: Dictionary(uniqueKeysWithValues: zip(weightedLayers, writes)), attempts: attempts, pulses: pulses)
     }
 
-    /// Applies one optimizer update: biases digitally; weights by the configured rule, crossbar
-    /// by crossbar (a grouped layer group by group, each with its rows of the layer's update).
-    /// `parameters` are the network's (W_FP and biases), updated in place.
+    /// The parameter ranges of `architecture`'s layers that have parameters but no weight matrix.
+    static func digitalRanges(_ architecture: Architecture) -> [Range<Int>] {
+        var out: [Range<Int>] = [], offset = 0
+        for layer in architecture.layers {
+            if layer.matrixShape == nil, layer.parameterCount > 0 { out.append(offset..<(offset + layer.parameterCount)) }
+            offset += layer.parameterCount
+        }
+        return out
+    }
+
+    /// Applies one optimizer update: biases and affine layers digitally; weights by the
+    /// configured rule, crossbar by crossbar (a grouped layer group by group, each with its rows
+    /// of the layer's update). `parameters` are the network's (W_FP, biases, affine scales and
+    /// shifts), updated in place.
     public mutating func apply(update: [Float], to parameters: inout [Float], offsets: [Int]) {
+        for range in digitalParameters { for k in range { parameters[k] += update[k] } }
         for (pos, layer) in weightedLayers.enumerated() {
             let w0 = offsets[layer], count = accumulators[pos].count
             let outputs = count / (engine.layers[layer]?.inputs ?? engine.grouped[layer]![0].inputs)

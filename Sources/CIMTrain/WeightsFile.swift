@@ -10,7 +10,8 @@ import Foundation
 ///   "data_offsets": [begin, end]}, …}`, padded with spaces to a multiple of 8;
 /// - the tensors' little-endian float32 bytes, `data_offsets` relative to the end of the header.
 ///
-/// Tensors are named `layers.<i>.weight` and `layers.<i>.bias` (i = index in the architecture).
+/// Tensors are named `layers.<i>.weight` and `layers.<i>.bias` (i = index in the architecture),
+/// and for an affine layer `layers.<i>.scale` and `layers.<i>.shift` (`[C]` each).
 /// Convolution weights have shape `[out, kh, kw, in]`, dense weights `[out, in]`. The metadata
 /// holds `format` = `cimkit-weights`, `version` = `1`, and `architecture` (JSON of
 /// ``Architecture``); see `schemas/weights-v1.md`.
@@ -32,6 +33,9 @@ public enum WeightsFile {
             case let .convolution(c):
                 out.append(("layers.\(i).weight", [c.outChannels, c.kernelHeight, c.kernelWidth, c.inChannels / c.groups], c.outChannels * c.fanIn))
                 out.append(("layers.\(i).bias", [c.outChannels], c.outChannels))
+            case let .affine(c):
+                out.append(("layers.\(i).scale", [c], c))
+                out.append(("layers.\(i).shift", [c], c))
             case .maxPool, .relu, .tanh, .sigmoid, .flatten, .avgPool, .globalAvgPool, .leakyRelu, .clip, .add: break
             }
         }

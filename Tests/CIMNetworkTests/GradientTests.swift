@@ -46,6 +46,13 @@ struct GradientTests {
             .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 4, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2)),
             .add, .globalAvgPool, .flatten, .dense(inFeatures: 4, outFeatures: 2),
         ], inputs: [[-1], [0], [1], [2, 1], [3], [4], [4], [5, 6], [7], [8], [9]])),
+        // affine layers (random scales and shifts, see check): on the input (the first layer
+        // with parameters), after a conv, after a residual add, on a flattened map
+        ("affine", Architecture(name: "affine", inputShape: [5, 4, 3], layers: [
+            .affine(channels: 3),
+            .convolution(spec: ConvolutionSpec(inChannels: 3, outChannels: 2, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1])),
+            .affine(channels: 2), .relu, .add, .affine(channels: 2), .flatten, .affine(channels: 40), .dense(inFeatures: 40, outFeatures: 3),
+        ], inputs: [[-1], [0], [1], [2], [3, 1], [4], [5], [6], [7]])),
     ]
 
     @Test("the general convolution with default settings equals the valid conv2d exactly")
@@ -159,11 +166,19 @@ struct GradientTests {
         return zip(y.data, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
 
-    @Test("parameter and input gradients match central differences", arguments: 0..<8)
+    @Test("parameter and input gradients match central differences", arguments: 0..<9)
     func check(caseIndex: Int) throws {
         let (name, arch) = Self.cases[caseIndex]
         var rng = RandomGenerator(seed: 11)
         var net = try Network(architecture: arch, seed: 2)
+        // affine layers start as the identity; random signed scales and shifts test them properly
+        for (i, layer) in arch.layers.enumerated() {
+            guard case let .affine(c) = layer else { continue }
+            for k in 0..<c {
+                net.parameters[net.offsets[i] + k] = rng.uniform(0.5, 1.5) * (k % 2 == 0 ? 1 : -1)
+                net.parameters[net.offsets[i] + c + k] = rng.uniform(-0.5, 0.5)
+            }
+        }
         let batch = 3
         var x = Tensor(zeros: [batch] + arch.inputShape)
         for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }

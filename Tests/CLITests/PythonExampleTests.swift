@@ -124,18 +124,34 @@ struct PythonExampleTests {
         #expect((metadata["/tiles"] as? [String: Any])?["count"] as? Int == (try ChipImageFile.read(path: image)).tiles.count)
     }
 
-    /// An MNIST-shaped layer graph with every v2 layer kind: strided and padded convs, a
-    /// depthwise conv with asymmetric padding, ReLU6, a 1×1 projection shortcut, a residual
-    /// add, leaky ReLU, a grouped conv, average and global average pooling (random weights).
+    /// An MNIST-shaped layer graph with every v2 layer kind: an affine layer on the input,
+    /// strided and padded convs, a depthwise conv with asymmetric padding, ReLU6, a 1×1
+    /// projection shortcut, a residual add, an affine layer after it, leaky ReLU, a grouped
+    /// conv, average and global average pooling, an affine layer on the features (random
+    /// weights, scales and shifts: see ``network()``).
     static let graph = Architecture(
         name: "mnist-graph", inputShape: [28, 28, 1],
-        layers: [conv(1, 8, 3, stride: 2, padding: [1, 1, 1, 1]), .relu,
+        layers: [.affine(channels: 1), conv(1, 8, 3, stride: 2, padding: [1, 1, 1, 1]), .relu,
                  conv(8, 8, 3, padding: [1, 1, 1, 1], groups: 8), .clip(min: 0, max: 6),
-                 conv(8, 8, 1), .add, .leakyRelu(slope: 0.1),
+                 conv(8, 8, 1), .add, .affine(channels: 8), .leakyRelu(slope: 0.1),
                  conv(8, 16, 3, stride: 2, padding: [0, 0, 1, 1], groups: 2),
                  .avgPool(spec: PoolSpec(kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padding: [1, 1, 1, 1])),
-                 .globalAvgPool, .flatten, .dense(inFeatures: 16, outFeatures: 10)],
-        inputs: [[-1], [0], [1], [2], [1], [3, 4], [5], [6], [7], [8], [9], [10]])
+                 .globalAvgPool, .flatten, .affine(channels: 16), .dense(inFeatures: 16, outFeatures: 10)],
+        inputs: [[-1], [0], [1], [2], [3], [2], [4, 5], [6], [7], [8], [9], [10], [11], [12], [13]])
+
+    /// ``graph`` with seeded random weights and random signed affine scales and shifts.
+    static func network() throws -> Network {
+        var network = try Network(architecture: graph, seed: 5)
+        var rng = RandomGenerator(seed: 6, stream: "affine")
+        for (i, layer) in graph.layers.enumerated() {
+            guard case let .affine(c) = layer else { continue }
+            for k in 0..<c {
+                network.parameters[network.offsets[i] + k] = rng.uniform(0.5, 1.5) * (k % 3 == 2 ? -1 : 1)
+                network.parameters[network.offsets[i] + c + k] = rng.uniform(-0.3, 0.3)
+            }
+        }
+        return network
+    }
 
     static func conv(_ i: Int, _ o: Int, _ k: Int, stride: Int = 1, padding: [Int] = [0, 0, 0, 0], groups: Int = 1) -> LayerSpec {
         .convolution(spec: ConvolutionSpec(inChannels: i, outChannels: o, kernelHeight: k, kernelWidth: k, strideHeight: stride,
@@ -151,7 +167,7 @@ struct PythonExampleTests {
         try BLAS.load()
         let test = try DatasetCatalog.load(.mnist).test.prefix(500)
         let x = test.batch(indices: Array(0..<test.count)[...]).x
-        let network = try Network(architecture: Self.graph, seed: 5)
+        let network = try Self.network()
         var config = MappingConfig(spec: ChipPreset.wu2023Inference.spec)
         config.monteCarloDraws = 0
         let image = try Mapper(config: config).map(TrainedModel(network: network), calibration: nil, creator: "test")
@@ -187,7 +203,18 @@ struct PythonExampleTests {
             let spread = theirs.indices.filter { $0 % 10 == 0 }.map { theirs[$0] }
             #expect(Set(spread).count > 100, "the inputs must give different logits")
         }
-        #expect(py(summaryOf: path, in: dir).contains("<- [3, 4]"))
+        // the graph's metadata (affine layers and their scale/shift datasets included) satisfies the JSON schema
+        let meta = try python([path, "--metadata"], in: dir)
+        try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v2.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        #expect((metadata["/network/layer_007"] as? [String: Any])?["channels"] as? Int == 8)
+        #expect(metadata["/network/layer_013/shift"] != nil)
+        let problems = SchemaSubset(root: schema).problems(metadata, schema, at: "")
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        let summary = py(summaryOf: path, in: dir)
+        #expect(summary.contains("<- [4, 5]") && summary.contains("  7 affine"), "\(summary)")
     }
 
     func py(summaryOf path: String, in dir: String) -> String {

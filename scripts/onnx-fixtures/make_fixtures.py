@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generate the ONNX import test fixtures in Tests/Fixtures/onnx/.
 
-For each small model (mlp, vgg_bn, resnet, depthwise, asym_pad, normalized)
-this script
+For each small model (mlp, vgg_bn, resnet, depthwise, asym_pad, normalized,
+lenet, bn_affine; `--models a,b` for some of them only) this script
 
   * builds the model in eval mode with seeded random weights (BatchNorm layers
     get random weight/bias/running_mean/running_var so folding is exercised),
@@ -211,6 +211,34 @@ def make_asym_pad() -> nn.Module:
     )
 
 
+class BNAffine(nn.Module):
+    """BatchNorm with no conv or dense layer before it to fold into, so the
+    importer keeps it as a digital per-channel affine layer: on the input, after
+    a max pool (also read by a residual shortcut), after a residual add, and a
+    BatchNorm1d on a flattened 8x7x7 map (NCHW vs NHWC feature order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn_in = nn.BatchNorm2d(1)
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(2)
+        self.bn_pool = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.relu2 = nn.ReLU()
+        self.bn_add = nn.BatchNorm2d(8)
+        self.pool2 = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.bn_flat = nn.BatchNorm1d(8 * 7 * 7)
+        self.fc = nn.Linear(8 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = self.bn_in(x)
+        p = self.bn_pool(self.pool1(self.relu1(self.conv1(x))))
+        x = self.bn_add(self.relu2(self.conv2(p)) + p)
+        return self.fc(self.bn_flat(self.flatten(self.pool2(x))))
+
+
 MODELS = [
     # name, factory, input shape (C, H, W), BatchNorm gamma range
     ("mlp", make_mlp, (1, 28, 28), None),
@@ -221,6 +249,7 @@ MODELS = [
     ("asym_pad", make_asym_pad, (3, 16, 16), None),
     ("normalized", Normalized, (1, 28, 28), None),
     ("lenet", LeNet, (1, 28, 28), (0.5, 1.5)),
+    ("bn_affine", BNAffine, (1, 28, 28), (0.5, 1.5)),
 ]
 
 CALIBRATION_BATCH = 64
@@ -342,7 +371,9 @@ def has_batchnorm(model: nn.Module) -> bool:
 EXPORTERS = [
     ("torchscript", export_torchscript, lambda model: True),
     ("dynamo", export_dynamo, lambda model: True),
-    ("torchscript_keepbn", export_torchscript_keepbn, has_batchnorm),
+    # (bn_affine's BatchNorms have no conv before them: the default export keeps them already)
+    ("torchscript_keepbn", export_torchscript_keepbn,
+     lambda model: has_batchnorm(model) and not isinstance(model, BNAffine)),
 ]
 
 
@@ -448,7 +479,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
                     help=f"output directory (default: {DEFAULT_OUT})")
+    ap.add_argument("--models", default=None,
+                    help="comma-separated model names to (re)generate; the other "
+                         "files and their manifest entries are kept (default: all)")
     args = ap.parse_args()
+    known = [name for name, *_ in MODELS]
+    selected = known if args.models is None else args.models.split(",")
+    unknown = sorted(set(selected) - set(known))
+    if unknown:
+        ap.error(f"unknown model(s) {', '.join(unknown)} (known: {', '.join(known)})")
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -469,6 +508,8 @@ def main() -> int:
     entries = []
     failures = []
     for name, factory, chw, gamma_range in MODELS:
+        if name not in selected:
+            continue
         model = build(factory, chw, gamma_range)
         torch.manual_seed(0)
         x_export = torch.rand(EXPORT_BATCH, *chw)
@@ -550,6 +591,13 @@ def main() -> int:
             if size > 1_000_000:
                 failures.append(f"{onnx_path.name}: {size} bytes > 1 MB")
 
+    manifest_path = out_dir / "manifest.json"
+    if args.models is not None and manifest_path.exists():
+        # keep the other models' entries (in place), replace or append the new ones
+        fresh = {e["file"]: e for e in entries}
+        old = json.loads(manifest_path.read_text())["files"]
+        kept = [fresh.pop(e["file"], e) for e in old]
+        entries = kept + list(fresh.values())
     manifest = {
         "generator": "scripts/onnx-fixtures/make_fixtures.py",
         "versions": versions,
@@ -558,7 +606,7 @@ def main() -> int:
         "onnxruntime_settings": "CPUExecutionProvider, 1 thread, ORT_DISABLE_ALL",
         "files": entries,
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {len(entries)} models + references + manifest.json to {out_dir}")
     if failures:
         print("FAILURES:\n  " + "\n  ".join(failures))
