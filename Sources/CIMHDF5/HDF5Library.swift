@@ -49,7 +49,8 @@ public enum HDF5Library {
             }, list)
         }
         _ = H5Eclear2(cim_h5e_default())
-        let described = entries.filter { !$0.isEmpty }
+        // one line: some messages (a failed write's) carry newlines of their own
+        let described = entries.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }.filter { !$0.isEmpty }
         guard let outer = described.first, let inner = described.last else {
             return "HDF5 call failed (the library left no error message)"
         }
