@@ -37,9 +37,21 @@ public final class HDF5File {
     /// - Parameter userBlockBytes: bytes reserved at the start of the file for the application
     ///   (HDF5 skips them; 0, or a power of two ≥ 512).
     public static func create(path: String, userBlockBytes: Int = 0) throws(HDF5Error) -> HDF5File {
+        try create(path: path, userBlockBytes: userBlockBytes, inMemory: false)
+    }
+
+    /// Creates a file that lives only in memory (HDF5's core driver, no backing store):
+    /// ``fileImage()`` returns its bytes, which the caller writes to disk itself. A full disk
+    /// then never reaches libhdf5 (whose clean-up after a failed write can crash at exit).
+    public static func createInMemory(name: String) throws(HDF5Error) -> HDF5File {
+        try create(path: name, userBlockBytes: 0, inMemory: true)
+    }
+
+    private static func create(path: String, userBlockBytes: Int, inMemory: Bool) throws(HDF5Error) -> HDF5File {
         HDF5Library.prepare()
         let fapl = try strongCloseAccessList(path: path)
         defer { H5Pclose(fapl) }
+        if inMemory, H5Pset_fapl_core(fapl, 1 << 20, false) < 0 { throw HDF5Error.library("create file in memory", file: path, object: "") }
         let fcpl = H5Pcreate(cim_h5p_file_create())
         guard fcpl >= 0 else { throw HDF5Error.library("create file", file: path, object: "") }
         defer { H5Pclose(fcpl) }
@@ -51,27 +63,8 @@ public final class HDF5File {
         return try HDF5File(state: FileState(path: path, id: id), writable: true)
     }
 
-    /// Creates a file that lives only in memory (HDF5's core driver, no backing store):
-    /// ``fileImage()`` returns its bytes, which the caller writes to disk itself. A full disk
-    /// then never reaches libhdf5 (whose clean-up after a failed write can crash at exit).
-    public static func createInMemory(name: String, userBlockBytes: Int = 0) throws(HDF5Error) -> HDF5File {
-        HDF5Library.prepare()
-        let fapl = try strongCloseAccessList(path: name)
-        defer { H5Pclose(fapl) }
-        guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0 else { throw HDF5Error.library("create file in memory", file: name, object: "") }
-        let fcpl = H5Pcreate(cim_h5p_file_create())
-        guard fcpl >= 0 else { throw HDF5Error.library("create file", file: name, object: "") }
-        defer { H5Pclose(fcpl) }
-        if userBlockBytes > 0, H5Pset_userblock(fcpl, hsize_t(userBlockBytes)) < 0 {
-            throw HDF5Error.library("create file (user block of \(userBlockBytes) bytes)", file: name, object: "")
-        }
-        let id = H5Fcreate(name, cim_h5f_acc_trunc(), fcpl, fapl)
-        guard id >= 0 else { throw HDF5Error.library("create file in memory", file: name, object: "") }
-        return try HDF5File(state: FileState(path: name, id: id), writable: true)
-    }
-
     /// The bytes of the whole file as it would be on disk (flushed first); for files made by
-    /// ``createInMemory(name:userBlockBytes:)``.
+    /// ``createInMemory(name:)``.
     public func fileImage() throws(HDF5Error) -> [UInt8] {
         try flush()
         let size = H5Fget_file_image(state.id, nil, 0)

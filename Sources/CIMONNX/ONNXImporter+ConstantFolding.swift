@@ -73,6 +73,23 @@ extension ONNXImporter {
     }
 
     /// Row-major strides of `shape`.
+    /// The input element each of the `count` outputs of `shape` reads when output axis `a`
+    /// starts at input index `first[a]` and moves `step[a]` per element along input stride
+    /// `inputStrides[a]` (Slice; Transpose with permuted strides).
+    static func stridedIndices(count: Int, shape: [Int], first: [Int], step: [Int], inputStrides: [Int]) -> [Int] {
+        let outStrides = strides(shape)
+        var indices = [Int](repeating: 0, count: count)
+        for o in 0..<count {
+            var source = 0, rest = o
+            for a in shape.indices {
+                source += (first[a] + rest / outStrides[a] * step[a]) * inputStrides[a]
+                rest %= outStrides[a]
+            }
+            indices[o] = source
+        }
+        return indices
+    }
+
     static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         for i in shape.indices.reversed().dropFirst() { s[i] = s[i + 1] * shape[i + 1] }
@@ -192,17 +209,7 @@ extension ONNXImporter {
             step[a] = s
         }
         let n = try foldedCount(node, shape)
-        let inStrides = Self.strides(data.shape), outStrides = Self.strides(shape)
-        var indices = [Int](repeating: 0, count: n)
-        for o in 0..<n {
-            var source = 0, rest = o
-            for a in 0..<rank {
-                let i = rest / outStrides[a]
-                rest %= outStrides[a]
-                source += (first[a] + i * step[a]) * inStrides[a]
-            }
-            indices[o] = source
-        }
+        let indices = Self.stridedIndices(count: n, shape: shape, first: first, step: step, inputStrides: Self.strides(data.shape))
         return Self.gather(data, indices, shape: shape)
     }
 
@@ -213,16 +220,9 @@ extension ONNXImporter {
         guard perm.count == rank, Set(perm) == Set(0..<rank) else { throw fail(node, "perm \(perm) is not a permutation of \(rank) axes") }
         let shape = perm.map { data.shape[$0] }
         let n = try foldedCount(node, shape)
-        let inStrides = Self.strides(data.shape), outStrides = Self.strides(shape)
-        var indices = [Int](repeating: 0, count: n)
-        for o in 0..<n {
-            var source = 0, rest = o
-            for a in 0..<rank {
-                source += (rest / outStrides[a]) * inStrides[perm[a]]
-                rest %= outStrides[a]
-            }
-            indices[o] = source
-        }
+        let inStrides = Self.strides(data.shape)
+        let indices = Self.stridedIndices(count: n, shape: shape, first: [Int](repeating: 0, count: rank),
+                                          step: [Int](repeating: 1, count: rank), inputStrides: perm.map { inStrides[$0] })
         return Self.gather(data, indices, shape: shape)
     }
 
