@@ -34,7 +34,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Trials (fresh chips) per image and sweep value.")
     var trials = 10
 
-    @Option(help: "Seed; trial i uses streams named by (seed, i).")
+    @Option(help: "Seed; trial i uses streams named by (seed, i).", transform: ArgumentRanges.seed)
     var seed: UInt64 = 1
 
     @Option(help: "Programming error σ: level spacings (0.5) or µS (2uS). Default: the image's device.")
@@ -56,7 +56,7 @@ struct Evaluate: ParsableCommand {
     var shard: String?
 
     @Option(help: "Worker threads (trials run in parallel; results do not depend on it).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs = min(ProcessInfo.processInfo.activeProcessorCount, ArgumentRanges.maxThreads)
 
     @Option(help: "Evaluate on the first N test images only.")
     var testLimit: Int?
@@ -107,7 +107,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let config = try makeConfig()
         let shard = try Self.parseShard(shard, environment: ProcessInfo.processInfo.environment)
-        guard jobs >= 1 else { throw CIMError.invalidConfig(field: "--jobs", reason: "\(jobs) must be ≥ 1") }
+        try ArgumentRanges.checkThreads(jobs, flag: "--jobs")
         guard !images.isEmpty else { throw CIMError.invalidConfig(field: "IMAGE", reason: "give at least one chip image") }
         let loaded = try images.map { p throws(CIMError) in (path: p, image: try ChipImageFile.read(path: p)) }
         let datasetName = dataDirectory == nil ? try DatasetName.named(dataset).rawValue : "custom"

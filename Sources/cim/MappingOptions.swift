@@ -46,7 +46,7 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "Defect map (JSON) of the physical chip: stuck devices to avoid.")
     var defects: String?
 
-    @Option(help: "Seed of the Monte Carlo checks.")
+    @Option(help: "Seed of the Monte Carlo checks.", transform: ArgumentRanges.seed)
     var seed: UInt64 = 1
 
     @Flag(help: "Fail (non-zero exit, no output) when any check fails.")
@@ -116,8 +116,13 @@ struct MappingOptions: ParsableArguments {
     func run(model: TrainedModel, note: (ChipImage) throws -> String? = { _ in nil }) throws {
         let config = try config()
         let reportPath = String(out.dropLast(3)) + ".mapping.json"
-        for path in [out, reportPath] where !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw CIMError.io(path: path, reason: "exists (use --overwrite or another --out)")
+        if !overwrite, FileManager.default.fileExists(atPath: out) {
+            let alone = !FileManager.default.fileExists(atPath: reportPath)
+            throw CIMError.io(path: out, reason: alone ? "exists without its \((reportPath as NSString).lastPathComponent) (an interrupted export; use --overwrite to export again)"
+                                                          : "exists (use --overwrite or another --out)")
+        }
+        if !overwrite, FileManager.default.fileExists(atPath: reportPath) {
+            throw CIMError.io(path: reportPath, reason: "exists (use --overwrite or another --out)")
         }
         try OutputDirectory.prepare(forFile: out)
         let defectMap = try defects.map { path throws(CIMError) in

@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
     @Option(help: "Number of epochs (default 13; with --resume, raises the run's epoch count).")
     var epochs: Int?
 
-    @Option(help: "Seed for initialisation and data order.")
+    @Option(help: "Seed for initialisation and data order.", transform: ArgumentRanges.seed)
     var seed: UInt64 = 1
 
     @Option(help: "Train on the first N training images only.")
@@ -176,7 +176,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        guard threads >= 1 else { throw CIMError.invalidConfig(field: "--threads", reason: "\(threads) must be ≥ 1") }
+        try ArgumentRanges.checkThreads(threads, flag: "--threads")
         let start = ProcessStats.now()
         var trainer: Trainer
         let outDir: String
@@ -193,7 +193,9 @@ struct Train: ParsableCommand {
             BLAS.setThreads(threads)
             trainer = try Trainer(resuming: archive, data: try saved.loadData(), path: path, epochs: epochs)
             elapsedBefore = trainer.elapsedSeconds
-            if trainer.epochs.count >= trainer.config.epochs {
+            // training.json is written last: a run whose epochs are all done but that has none was
+            // stopped while writing its results, and --resume writes them.
+            if trainer.epochs.count >= trainer.config.epochs, FileManager.default.fileExists(atPath: resume + "/training.json") {
                 throw CIMError.invalidConfig(field: "--resume", reason: "the run in \(resume) has finished all \(trainer.config.epochs) epochs (give --epochs N to extend it)")
             }
         } else {
@@ -209,7 +211,9 @@ struct Train: ParsableCommand {
                 throw CIMError.io(path: outDir + "/" + Self.checkpointName, reason: "an interrupted run is there (continue it with --resume \(outDir), or use --overwrite or another --out)")
             }
             trainer = try Trainer(config: config, data: try config.loadData(), initialParameters: imported?.parameters)
+            if overwrite { try Self.clearRun(in: outDir) }
         }
+        try OutputDirectory.check(outDir)  // before the first epoch, not after it
         let config = trainer.config, data = trainer.data
         let recordPath = outDir + "/training.json", weightsPath = outDir + "/model.safetensors"
         let checkpointPath = outDir + "/" + Self.checkpointName
@@ -274,6 +278,17 @@ struct Train: ParsableCommand {
         }
         _ = try Network(architecture: architecture, seed: 0)  // checks the shapes
         return architecture
+    }
+
+    /// Removes a previous run's files before an `--overwrite` run starts, the manifest
+    /// (`training.json`) first, so that a kill at any moment leaves no mixed set: a directory
+    /// with `training.json` holds a finished run, one with only a checkpoint an interrupted one.
+    static func clearRun(in dir: String) throws(CIMError) {
+        for name in ["training.json", "model.safetensors", checkpointName] {
+            let path = dir + "/" + name
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard unlink(path) == 0 else { throw .io(path: path, reason: "cannot remove the previous run's file (\(String(cString: strerror(errno))))") }
+        }
     }
 
     /// The checkpoint file in a run directory.

@@ -117,8 +117,20 @@ struct CLITests {
         // refusals: config flags with --resume, a finished run, a missing checkpoint
         let d = try cim(["train", "--resume", parts, "--model", "cnn16"])
         #expect(d.status != 0 && d.stderr.contains("--model") && d.stderr.split(separator: "\n").count == 1, "stderr: \(d.stderr)")
+        // killed after its last checkpoint, before training.json (the manifest, written last):
+        // --resume writes the results, the same weights as the uninterrupted run
+        try FileManager.default.removeItem(atPath: parts + "/model.safetensors")
+        let finish = try cim(["train", "--resume", parts, "--quiet"])
+        #expect(finish.status == 0, "stderr: \(finish.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: parts + "/model.safetensors")) == m1)
+        #expect(FileManager.default.fileExists(atPath: parts + "/training.json"))
         let e = try cim(["train", "--resume", parts])
         #expect(e.status != 0 && e.stderr.contains("finished"), "stderr: \(e.stderr)")
+        // --overwrite removes the old run's manifest before training starts (a kill then leaves no mixed set)
+        let over = try cim(common + ["--epochs", "1", "--out", parts, "--overwrite"])
+        #expect(over.status == 0, "stderr: \(over.stderr)")
+        let rerun = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: parts + "/training.json"))) as? [String: Any]
+        #expect((rerun?["epochs"] as? [Any])?.count == 1)
         let f = try cim(["train", "--resume", "/nonexistent/run"])
         #expect(f.status != 0 && f.stderr.contains("/nonexistent/run/checkpoint.safetensors"), "stderr: \(f.stderr)")
         try FileManager.default.removeItem(atPath: whole)
