@@ -25,6 +25,14 @@ public struct DatasetSplits: Sendable {
     /// SHA-256 of each uncompressed file, by base file name (e.g. `train-images-idx3-ubyte`;
     /// for a dataset file, of the whole file by its name).
     public var checksums: [String: String]
+
+    public init(name: String, directory: String, train: ImageDataset, test: ImageDataset, checksums: [String: String]) {
+        self.name = name
+        self.directory = directory
+        self.train = train
+        self.test = test
+        self.checksums = checksums
+    }
 }
 
 /// Finds and loads datasets.
@@ -199,7 +207,7 @@ public enum DatasetCatalog {
         var files: [IDXFile] = []
         for base in [prefix + "-images-idx3-ubyte", prefix + "-labels-idx1-ubyte"] {
             let path = try resolve(directory: directory, base: base)
-            let raw = try GzipFile.read(path: path)
+            let raw = try IDXFile.readBytes(path: path, expectedRank: base.contains("images") ? 3 : 1)
             let sum = SHA256.hex(of: raw)
             if let expected = expectedSHA256?[base], expected != sum {
                 throw CIMError.format(path: path, reason: "SHA-256 of the uncompressed content is \(sum), expected \(expected)")

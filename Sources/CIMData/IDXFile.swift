@@ -16,9 +16,30 @@ public struct IDXFile: Equatable, Sendable {
     ///   - path: used in error messages only.
     ///   - expectedRank: the number of dimensions required (3 for images, 1 for labels).
     public init(parsing data: [UInt8], path: String, expectedRank: Int? = nil) throws(CIMError) {
-        guard data.count >= 4 else {
-            throw CIMError.format(path: path, reason: "too short for an IDX header (\(data.count) bytes)")
+        let (dims, header, expected) = try Self.header(data, path: path, expectedRank: expectedRank, limits: .default)
+        guard let header else {
+            throw CIMError.format(path: path, reason: data.count < 4 ? "too short for an IDX header (\(data.count) bytes)"
+                                                                    : "truncated IDX header (\(data.count) of \(4 + 4 * Int(data[3])) bytes)")
         }
+        let payload = data.count - header
+        if payload < expected {
+            throw CIMError.format(path: path, reason:
+                "truncated: dimensions \(dims) need \(expected) data bytes, file has \(payload)")
+        }
+        if payload > expected {
+            throw CIMError.format(path: path, reason:
+                "\(payload - expected) unexpected bytes after the data for dimensions \(dims)")
+        }
+        dimensions = dims
+        bytes = Array(data[header...])
+    }
+
+    /// Parses the header at the start of `data`: the dimensions, the header's size (`nil` while
+    /// `data` is too short to hold it) and the payload's size, checked with overflow-checked
+    /// arithmetic against `limits.maxElements`.
+    static func header(_ data: [UInt8], path: String, expectedRank: Int?, limits: DatasetFileLimits)
+        throws(CIMError) -> (dims: [Int], header: Int?, payload: Int) {
+        guard data.count >= 4 else { return ([], nil, 0) }
         guard data[0] == 0, data[1] == 0 else {
             throw CIMError.format(path: path, reason: String(
                 format: "not an IDX file (magic starts 0x%02x%02x, expected 0x0000)", data[0], data[1]))
@@ -34,9 +55,7 @@ public struct IDXFile: Equatable, Sendable {
         }
         guard rank >= 1 else { throw CIMError.format(path: path, reason: "IDX file has no dimensions") }
         let header = 4 + 4 * rank
-        guard data.count >= header else {
-            throw CIMError.format(path: path, reason: "truncated IDX header (\(data.count) of \(header) bytes)")
-        }
+        guard data.count >= header else { return ([], nil, 0) }
         var dims: [Int] = []
         for d in 0..<rank {
             let o = 4 + 4 * d
@@ -46,22 +65,46 @@ public struct IDXFile: Equatable, Sendable {
             let (p, o) = acc.0.multipliedReportingOverflow(by: d)
             return (p, acc.1 || o)
         }
-        guard !overflow else { throw CIMError.format(path: path, reason: "IDX dimensions \(dims) overflow") }
-        let payload = data.count - header
-        if payload < expected {
-            throw CIMError.format(path: path, reason:
-                "truncated: dimensions \(dims) need \(expected) data bytes, file has \(payload)")
+        guard !overflow, expected <= limits.maxElements else {
+            throw CIMError.format(path: path, reason: "IDX dimensions \(dims) exceed the limit of \(limits.maxElements) elements")
         }
-        if payload > expected {
-            throw CIMError.format(path: path, reason:
-                "\(payload - expected) unexpected bytes after the data for dimensions \(dims)")
+        return (dims, header, expected)
+    }
+
+    /// The whole (decompressed) content of the IDX file at `path`, plain or gzip, inflated no
+    /// further than its header declares: the header is read first and its size checked against
+    /// `limits` and against what the file's size can expand to (``DatasetFileLimits/maxExpansion``)
+    /// before the data's memory is allocated; a stream longer than declared is refused after one
+    /// byte more.
+    public static func readBytes(path: String, expectedRank: Int? = nil, limits: DatasetFileLimits = .default) throws(CIMError) -> [UInt8] {
+        let stream = try GzipFile.Stream(path: path)
+        var data: [UInt8] = []
+        try stream.read(into: &data, count: 4)
+        if data.count == 4 { try stream.read(into: &data, count: 4 * Int(data[3])) }
+        let (dims, header, payload) = try header(data, path: path, expectedRank: expectedRank, limits: limits)
+        guard let header else {
+            throw CIMError.format(path: path, reason: data.count < 4 ? "too short for an IDX header (\(data.count) bytes)"
+                                                                    : "truncated IDX header (\(data.count) of \(4 + 4 * Int(data[3])) bytes)")
         }
-        dimensions = dims
-        bytes = Array(data[header...])
+        let bound = limits.expansionBound(stream.fileBytes)
+        guard payload <= bound - header else {
+            throw CIMError.format(path: path, reason: "IDX dimensions \(dims) declare \(payload) bytes, more than a \(stream.fileBytes)-byte file can hold")
+        }
+        data.reserveCapacity(header + payload)
+        let got = try stream.read(into: &data, count: payload)
+        guard got == payload else {
+            throw CIMError.format(path: path, reason: "truncated: dimensions \(dims) need \(payload) data bytes, file has \(got)")
+        }
+        var extra: [UInt8] = []
+        if try stream.read(into: &extra, count: 1) > 0 {
+            throw CIMError.format(path: path, reason: "unexpected bytes after the data for dimensions \(dims)")
+        }
+        try stream.close()
+        return data
     }
 
     /// Reads and parses the IDX file at `path` (plain or `.gz`).
     public init(path: String, expectedRank: Int? = nil) throws(CIMError) {
-        try self.init(parsing: GzipFile.read(path: path), path: path, expectedRank: expectedRank)
+        try self.init(parsing: Self.readBytes(path: path, expectedRank: expectedRank), path: path, expectedRank: expectedRank)
     }
 }

@@ -68,14 +68,62 @@ struct IDXTests {
 
         let gz = [UInt8](FileManager.default.contents(atPath: dir + "/packed.gz")!)
         try Data(gz.prefix(gz.count / 2)).write(to: URL(fileURLWithPath: dir + "/truncated.gz"))
-        #expect { try GzipFile.read(path: dir + "/truncated.gz") } throws: { e in
+        #expect { try GzipFile.read(path: dir + "/truncated.gz", maxBytes: 1 << 20) } throws: { e in
             "\(e)".contains("truncated.gz") && "\(e)".contains("corrupt or truncated gzip")
         }
         var flipped = gz
         flipped[gz.count - 6] ^= 0xFF  // inside the CRC-32 trailer
         try Data(flipped).write(to: URL(fileURLWithPath: dir + "/flipped.gz"))
-        #expect(throws: CIMError.self) { try GzipFile.read(path: dir + "/flipped.gz") }
-        #expect { try GzipFile.read(path: dir + "/missing.gz") } throws: { e in "\(e)".contains("cannot open") }
+        #expect(throws: CIMError.self) { try GzipFile.read(path: dir + "/flipped.gz", maxBytes: 1 << 20) }
+        #expect { try GzipFile.read(path: dir + "/missing.gz", maxBytes: 1 << 20) } throws: { e in "\(e)".contains("cannot open") }
+        try FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+@Suite("IDX and gzip bombs")
+struct IDXBombTests {
+    /// Writes a gzip stream of `header` followed by `zeros` zero bytes, deflated in 1 MiB pieces.
+    func writeZeroBomb(header: [UInt8], zeros: Int, to path: String) {
+        let f = gzopen(path, "wb9")!
+        header.withUnsafeBufferPointer { _ = gzwrite(f, $0.baseAddress, UInt32($0.count)) }
+        let block = [UInt8](repeating: 0, count: 1 << 20)
+        var left = zeros
+        while left > 0 {
+            let n = min(left, block.count)
+            block.withUnsafeBufferPointer { _ = gzwrite(f, $0.baseAddress, UInt32(n)) }
+            left -= n
+        }
+        gzclose(f)
+    }
+
+    @Test("a header declaring more than the gzip file can expand to is refused before anything is inflated or allocated")
+    func declaredTooLarge() throws {
+        let dir = tempDir("bomb1")
+        // 3 × 2^31-scale dims overflow or pass maxElements; [60000, 1000, 1000] = 6·10^10 elements
+        writeZeroBomb(header: idxBytes(dims: [60_000, 1000, 1000], payload: []), zeros: 1 << 16, to: dir + "/huge.gz")
+        #expect { try IDXFile(path: dir + "/huge.gz", expectedRank: 3) } throws: { e in "\(e)".contains("exceed the limit") }
+        // 2^28 elements (within the element limit) in a file of a few hundred bytes: more than it can hold
+        writeZeroBomb(header: idxBytes(dims: [1 << 12, 1 << 8, 1 << 8], payload: []), zeros: 1 << 10, to: dir + "/small.gz")
+        #expect { try IDXFile(path: dir + "/small.gz", expectedRank: 3) } throws: { e in "\(e)".contains("more than a") && "\(e)".contains("can hold") }
+        try FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test("a stream longer than its header declares is refused after one byte more, not inflated to the end")
+    func streamLongerThanDeclared() throws {
+        let dir = tempDir("bomb2")
+        // declares 4 × 16 × 16 = 1 KiB, then carries 256 MiB of zeros (about 250 kB of gzip)
+        writeZeroBomb(header: idxBytes(dims: [4, 16, 16], payload: []), zeros: 256 << 20, to: dir + "/long.gz")
+        #expect { try IDXFile(path: dir + "/long.gz", expectedRank: 3) } throws: { e in "\(e)".contains("unexpected bytes after the data") }
+        #expect { try GzipFile.read(path: dir + "/long.gz", maxBytes: 1 << 20) } throws: { e in "\(e)".contains("more than 1048576 bytes") }
+        try FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test("a FIFO or a directory is not read (it would block or fail late)")
+    func notRegular() throws {
+        let dir = tempDir("bomb3")
+        #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+        #expect { try IDXFile(path: dir + "/fifo") } throws: { e in "\(e)".contains("not a regular file") }
+        #expect { try IDXFile(path: dir) } throws: { e in "\(e)".contains("not a regular file") }
         try FileManager.default.removeItem(atPath: dir)
     }
 }
