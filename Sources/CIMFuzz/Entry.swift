@@ -28,6 +28,9 @@ struct CIMFuzzReplay {
         if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--mutate-images" {
             ImageCampaign.main(Array(CommandLine.arguments.dropFirst(2)))
         }
+        if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--mutate-files" {
+            FileCampaign.main(Array(CommandLine.arguments.dropFirst(2)))
+        }
         let target = FuzzTarget.current
         var accepted = 0, total = 0
         for path in CommandLine.arguments.dropFirst() {

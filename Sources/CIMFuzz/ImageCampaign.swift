@@ -31,7 +31,7 @@ enum ImageCampaign {
             }
             for n in 0..<count {
                 var bytes = original
-                mutate(&bytes, rng: &rng)
+                ByteMutator.mutate(&bytes, from: 512, rng: &rng)
                 guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes)),
                       (try? ChipImageFile.seal(path: scratch)) != nil else { outcomes["unsealable", default: 0] += 1; continue }
                 let t0 = Date()
@@ -68,23 +68,6 @@ enum ImageCampaign {
               + "(slowest verify \(String(format: "%.2f", slowest)) s), parent peak RSS \(Int(ProcessStats.peakResidentMB)) MB")
         for (k, v) in outcomes.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
         exit(outcomes["verify passed, later failed", default: 0] == 0 ? 0 : 1)
-    }
-
-    static func mutate(_ bytes: inout [UInt8], rng: inout SplitMix) {
-        let body = 512
-        for _ in 0...(rng.next(8) % 8) {
-            let at = body + rng.next(bytes.count - body)
-            switch rng.next(6) {
-            case 0: bytes[at] ^= UInt8(1 << rng.next(8))
-            case 1: bytes[at] = UInt8(truncatingIfNeeded: rng.next(256))
-            case 2: bytes[at] = [0x00, 0xFF, 0x7F, 0x80][rng.next(4)]
-            case 3: bytes.insert(UInt8(truncatingIfNeeded: rng.next(256)), at: at)
-            case 4: if bytes.count > body + 2 { bytes.remove(at: at) }
-            default:
-                let n = min(1 + rng.next(64), bytes.count - at)
-                for i in at..<(at + n) { bytes[i] = UInt8(truncatingIfNeeded: rng.next(256)) }
-            }
-        }
     }
 }
 

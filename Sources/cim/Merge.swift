@@ -21,12 +21,9 @@ struct Merge: ParsableCommand {
     @Flag(help: "Print the merged report as JSON on stdout.")
     var json = false
 
-    /// The most bytes a shard report may have (a report of 10⁶ trials is about 60 MB).
-    static let maxReportBytes = 256 << 20
-
     func run() throws {
         guard !reports.isEmpty else { throw CIMError.invalidConfig(field: "REPORT", reason: "give the shard reports to merge") }
-        let decoded = try reports.map { path throws(CIMError) in try Self.readReport(path) }
+        let decoded = try reports.map { path throws(CIMError) in try RobustnessReport.read(path: path) }
         let (count, present) = try RobustnessReport.checkShards(decoded, paths: reports)
         let missing = (1...count).filter { !present.contains($0) }
         if !missing.isEmpty {
@@ -35,20 +32,6 @@ struct Merge: ParsableCommand {
                                rerun: Self.rerunCommands(decoded[0], missing: missing, count: count, out: dir.isEmpty ? "." : dir))
         }
         try ReportOutput.write(try RobustnessReport.merge(decoded, paths: reports), to: out, json: json)
-    }
-
-    static func readReport(_ path: String) throws(CIMError) -> RobustnessReport {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular else { throw CIMError.io(path: path, reason: "not a readable file") }
-        guard let size = attributes[.size] as? Int, size <= maxReportBytes else {
-            throw CIMError.format(path: path, reason: "larger than \(maxReportBytes >> 20) MB: not a shard report")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CIMError.io(path: path, reason: "cannot read file") }
-        do {
-            return try JSONDecoder().decode(RobustnessReport.self, from: data)
-        } catch {
-            throw CIMError.format(path: path, reason: "not a robustness report (\(error.localizedDescription))")
-        }
     }
 
     /// The `cim evaluate` options that reproduce `report`'s audit (images, dataset, config).
