@@ -22,12 +22,17 @@ public struct MappingConfig: Codable, Sendable, Equatable {
 
     public init(spec: ChipSpec) { self.spec = spec }
 
+    /// Most Monte Carlo draws of the programming-error check: 10,000.
+    public static let maxMonteCarloDraws = 10_000
+
     public func validate() throws(CIMError) {
         try spec.validate()
         guard spec.device.levels <= 256 else {
             throw .invalidConfig(field: "chip.device.levels", reason: "\(spec.device.levels) levels do not fit the image's uint8 level indices (at most 256)")
         }
-        guard monteCarloDraws >= 0 else { throw .invalidConfig(field: "monteCarloDraws", reason: "\(monteCarloDraws) must be ≥ 0") }
+        guard (0...Self.maxMonteCarloDraws).contains(monteCarloDraws) else {
+            throw .invalidConfig(field: "monteCarloDraws", reason: "\(monteCarloDraws) must be from 0 to \(Self.maxMonteCarloDraws)")
+        }
         guard maxProgrammingRelativeError.isFinite, maxProgrammingRelativeError > 0 else {
             throw .invalidConfig(field: "maxProgrammingRelativeError", reason: "\(maxProgrammingRelativeError) must be > 0")
         }

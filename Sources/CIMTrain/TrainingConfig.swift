@@ -51,6 +51,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// Most examples per batch: 2²⁰ (a batch's activations are allocated at once).
+    public static let maxBatchSize = 1 << 20
+    /// Most batches per epoch: 2³¹ (with ``maxBatchSize``, every count stays far from overflow).
+    public static let maxBatchesPerEpoch = 1 << 31
+    /// Most epochs: 10⁶ (every epoch is recorded in training.json and the checkpoint).
+    public static let maxEpochs = 1_000_000
+
     public func validate() throws(CIMError) {
         _ = try architecture
         if dataDirectory == nil, DatasetName(rawValue: dataset) == nil {
@@ -64,11 +71,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             try dataOptions.validate()
         }
         try optimizer.validate()
-        guard batchSize >= 1 else { throw CIMError.invalidConfig(field: "batchSize", reason: "\(batchSize) must be ≥ 1") }
-        if let b = batchesPerEpoch, b < 1 {
-            throw CIMError.invalidConfig(field: "batchesPerEpoch", reason: "\(b) must be ≥ 1")
+        guard (1...Self.maxBatchSize).contains(batchSize) else {
+            throw CIMError.invalidConfig(field: "batchSize", reason: "\(batchSize) must be from 1 to \(Self.maxBatchSize)")
         }
-        guard epochs >= 1 else { throw CIMError.invalidConfig(field: "epochs", reason: "\(epochs) must be ≥ 1") }
+        if let b = batchesPerEpoch, !(1...Self.maxBatchesPerEpoch).contains(b) {
+            throw CIMError.invalidConfig(field: "batchesPerEpoch", reason: "\(b) must be from 1 to \(Self.maxBatchesPerEpoch)")
+        }
+        guard (1...Self.maxEpochs).contains(epochs) else {
+            throw CIMError.invalidConfig(field: "epochs", reason: "\(epochs) must be from 1 to \(Self.maxEpochs)")
+        }
         if let t = trainLimit, t < 1 { throw CIMError.invalidConfig(field: "trainLimit", reason: "\(t) must be ≥ 1") }
         if let t = testLimit, t < 1 { throw CIMError.invalidConfig(field: "testLimit", reason: "\(t) must be ≥ 1") }
         guard evalBatchSize >= 1 else {

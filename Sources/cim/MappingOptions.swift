@@ -70,7 +70,9 @@ struct MappingOptions: ParsableArguments {
         c.maxADCClippingRate = maxAdcClipping
         guard calibration >= 0 else { throw .invalidConfig(field: "--calibration", reason: "\(calibration) must be ≥ 0") }
         // the library's checks name its fields; name the flags instead
-        guard monteCarlo >= 0 else { throw .invalidConfig(field: "--monte-carlo", reason: "\(monteCarlo) must be ≥ 0") }
+        guard (0...MappingConfig.maxMonteCarloDraws).contains(monteCarlo) else {
+            throw .invalidConfig(field: "--monte-carlo", reason: "\(monteCarlo) must be from 0 to \(MappingConfig.maxMonteCarloDraws)")
+        }
         guard maxProgrammingError.isFinite, maxProgrammingError > 0 else {
             throw .invalidConfig(field: "--max-programming-error", reason: "\(maxProgrammingError) must be > 0")
         }
