@@ -223,7 +223,7 @@ struct Train: ParsableCommand {
             let spec = chip.summary.chip
             progress.header("on chip: rule \(chip.config.rule.rawValue), threshold \(chip.config.threshold), chip \(spec.name) "
                 + "(\(spec.tileRows)×\(spec.tileColumns) tiles, device \(spec.device.name), DAC \(spec.dac.bits) bit\(spec.dac.bitSerial ? " bit-serial" : ""), "
-                + "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA): \(chip.engine.tileCount) tiles"
+                + (spec.adc.bits > 0 ? "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA" : "ideal ADC") + "): \(chip.engine.tileCount) tiles"
                 + (spec.tileCount.map { " (the physical chip has \($0))" } ?? ""))
         }
         let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]
