@@ -50,7 +50,9 @@ struct Chip: ParsableCommand {
                 }
                 return
             }
-            print(try Self.table(document, from: ChipDocument.isFileReference(chip) ? "chip file \(chip)" : "preset"))
+            let origin = (ChipDocument.isFileReference(chip) ? "chip file \(chip)" : "preset \(chip)")
+                + set.map { ", --set \($0)" }.joined()
+            print(try Self.table(document, from: origin))
         }
 
         /// One line: geometry, device, converters.
@@ -110,9 +112,9 @@ struct Chip: ParsableCommand {
             }
             let d = s.device
             var derived = ["\(s.tileRows * s.weightColumns) weights per tile (\(s.tileRows) rows × \(s.weightColumns) pairs)"]
-            if d.levels >= 2 { derived.append("level spacing Δ = \(number(d.levelSpacingMicroSiemens)) µS") }
-            derived.append("read current ≤ \(number(d.gMaxMicroSiemens * d.readVoltage)) µA per device")
-            if s.adc.bits > 0 { derived.append("ADC step \(number(s.adc.stepMicroAmps)) µA") }
+            if d.levels >= 2 { derived.append(String(format: "level spacing Δ = %.4g µS", d.levelSpacingMicroSiemens)) }
+            derived.append(String(format: "read current ≤ %.4g µA per device", d.gMaxMicroSiemens * d.readVoltage))
+            if s.adc.bits > 0 { derived.append(String(format: "ADC step %.4g µA", s.adc.stepMicroAmps)) }
             lines.append("derived: " + derived.joined(separator: ", "))
             return lines.joined(separator: "\n")
         }

@@ -129,6 +129,14 @@ extension CLITests {
             #expect(onChip?["chip"] as? String == dir + "/soc.json")
             let custom = onChip?["customChip"] as? [String: Any]
             #expect(custom?["name"] as? String == "soc-copy with adc.bits=6" && (custom?["adc"] as? [String: Any])?["bits"] as? Int == 6)
+            // resuming (one more epoch) needs neither the file nor the flags
+            try FileManager.default.removeItem(atPath: dir + "/soc.json")
+            let resumed = try cli.cim(["train", "--resume", dir + "/run", "--epochs", "2", "--quiet", "--json"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run/training.json"))) as? [String: Any]
+            #expect((after?["epochs"] as? [Any])?.count == 2)
+            let used = (after?["onChip"] as? [String: Any])?["chip"] as? [String: Any]
+            #expect(used?["name"] as? String == "soc-copy with adc.bits=6" && (used?["adc"] as? [String: Any])?["bits"] as? Int == 6, "\(used ?? [:])")
             let refused = try cli.cim(["train", "--set", "adc.bits=6", "--train-limit", "100"])
             #expect(refused.status != 0 && refused.stderr.contains("need an on-chip --rule"), "\(refused.stderr)")
         }
