@@ -34,9 +34,26 @@ extension ChipDocument {
             label = "chip preset \(preset.rawValue)"
             bytes = Array(preset.jsonText.utf8)
         }
-        var tree = try self.tree(bytes, label: label)
+        let tree = try self.tree(bytes, label: label)
         let given = try decode(tree, label: label)  // the chip as given must be sound on its own
         if overrides.isEmpty { return given }
+        return try applying(overrides, to: tree, label: label)
+    }
+
+    /// `spec` with the `--set` texts applied, as ``load(_:set:)`` applies them to a preset
+    /// (e.g. to evaluate a chip image's own chip with another ADC); `label` names the chip in errors.
+    public static func applying(_ set: [String], to spec: ChipSpec, label: String) throws(CIMError) -> ChipDocument {
+        var overrides: [ChipOverride] = []
+        for text in set { overrides.append(try ChipOverride(parsing: text)) }
+        guard !overrides.isEmpty else { return ChipDocument(spec: spec) }
+        let data: [UInt8]
+        do { data = Array(try JSONEncoder().encode(spec)) } catch { throw .format(path: label, reason: "cannot be written as JSON: \(error)") }
+        return try applying(overrides, to: try tree(data, label: label), label: label)
+    }
+
+    /// The document `tree` with `overrides` applied, recorded and checked.
+    static func applying(_ overrides: [ChipOverride], to tree: JSONValue, label: String) throws(CIMError) -> ChipDocument {
+        var tree = tree
         for o in overrides { tree = try o.apply(to: tree) }
         tree = annotated(tree, overrides: overrides)
         return try decode(tree, label: label + " with " + overrides.map { "--set \($0)" }.joined(separator: " "))

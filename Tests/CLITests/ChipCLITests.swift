@@ -93,6 +93,41 @@ extension CLITests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["bad.json"])
         }
 
+        /// Noiseless accuracy, chip name and trial accuracies of an evaluate run's report.
+        func evaluate(_ image: String, _ extra: [String], out: String) throws -> (noiseless: Double, chip: String, trials: [Double])? {
+            let r = try cli.cim(["evaluate", image, "--trials", "2", "--test-limit", "300", "--quiet", "--out", out] + extra)
+            #expect(r.status == 0, "\(extra): \(r.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/robustness.json"))) as? [String: Any]
+            guard let entry = (report?["images"] as? [[String: Any]])?.first, let point = (report?["points"] as? [[String: Any]])?.first,
+                  let noiseless = entry["noiselessAccuracy"] as? Double, let chip = entry["chip"] as? String else { return nil }
+            return (noiseless, chip, ((point["trials"] as? [[String: Any]]) ?? []).compactMap { $0["accuracy"] as? Double })
+        }
+
+        @Test("evaluate --chip and --set: the image's own chip changed (same tiles and levels) or refused")
+        func evaluateOnAnotherChip() throws {
+            let dir = cli.tempDir()
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let image = Self.root.appendingPathComponent("exported/lenet-wu2023-mp-inference.h5").path  // the main job's LeNet
+            let own = try #require(try evaluate(image, [], out: dir + "/own"))
+            #expect(own.chip == "wu2023-inference" && own.trials.count == 2 && own.noiseless > 0.9)
+            // the same chip given three ways gives the same numbers
+            let same = try #require(try evaluate(image, ["--set", "adc.fullScaleMicroAmps=70"], out: dir + "/same"))
+            #expect(same.chip == "wu2023-inference with adc.fullScaleMicroAmps=70" && same.noiseless == own.noiseless && same.trials == own.trials)
+            let copy = try chipFile(dir, "copy.json")
+            let file = try #require(try evaluate(image, ["--chip", copy], out: dir + "/file"))
+            #expect(file.noiseless == own.noiseless && file.trials == own.trials)
+            // a 3-bit ADC changes the result
+            let coarse = try #require(try evaluate(image, ["--set", "adc.bits=3"], out: dir + "/coarse"))
+            #expect(coarse.chip == "wu2023-inference with adc.bits=3" && coarse.noiseless < own.noiseless - 0.05, "\(coarse) vs \(own)")
+            for (args, message) in [(["--chip", "wu2023-soc"], "error: invalid --chip: tileRows is 64, but \(image) was mapped for 256"),
+                                    (["--set", "device.levels=8"], "error: invalid --set: device.levels is 8, but \(image) was mapped for 16")] {
+                let r = try cli.cim(["evaluate", image, "--trials", "1", "--out", dir + "/refused", "--quiet"] + args)
+                #expect(r.status != 0 && r.stderr.hasPrefix(message), "\(r.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: dir + "/refused"))
+            }
+        }
+
         @Test("export, convert and train take a chip file and --set; the image and training.json carry the chip used")
         func pipeline() throws {
             let dir = cli.tempDir()
