@@ -34,7 +34,7 @@ swift build -c release --product CIMFuzz --scratch-path .build-fuzz --toolset .b
 [ -x .build-fuzz/release/CIMFuzz ] || { echo "fuzz: the build failed" >&2; exit 1; }
 bin=.build-fuzz/release/CIMFuzz
 
-targets="onnx safetensors idx npy npz chipimage"
+targets="onnx safetensors idx npy npz chipimage chipfile"
 out=runs/fuzz
 mkdir -p "$out"
 for t in $targets; do mkdir -p "$out/corpus-$t"; done
@@ -48,6 +48,7 @@ cp Tests/Fixtures/onnx/*.onnx "$out/corpus-onnx/"
 cp Tests/Fixtures/onnx/*.safetensors "$out/corpus-safetensors/"
 cp Tests/Fixtures/fuzz-seeds/npy/*.npy "$out/corpus-npy/"
 cp Tests/Fixtures/datasets/*.npz "$out/corpus-npz/"
+cp schemas/chips/*.json "$out/corpus-chipfile/"
 (gzip -dc datasets/mnist/t10k-labels-idx1-ubyte.gz || true) | head -c 1008 > "$out/corpus-idx/labels-1000"
 { printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c'
   (gzip -dc datasets/mnist/t10k-images-idx3-ubyte.gz || true) | (tail -c +17 || true) | head -c 1568; } > "$out/corpus-idx/images-2"
