@@ -3,10 +3,12 @@
 # Swift toolchain's -sanitize=fuzzer,address (Sources/CIMFuzz). Targets: onnx (decode + import),
 # safetensors (decode + the weights schema), idx, npy, npz (ZIP + deflate + arrays), chipimage
 # (the isolated HDF5 reader's stream → every chip-image check → for an accepted image, the chip
-# engine and the network, so that an image verify passes never fails later). Seeds: the
+# engine and the network, so that an image verify passes never fails later), chipfile (a chip
+# JSON file; an accepted chip must round-trip and survive --set of its own values). Seeds: the
 # committed ONNX fixtures, their reference safetensors, small IDX files cut from the shipped
 # MNIST, Tests/Fixtures/fuzz-seeds/npy, the dataset fixtures' .npz files, and the streams of the
-# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them.
+# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them, and the
+# chip presets (schemas/chips/).
 #
 #   scripts/fuzz.sh              600 s per target (a long campaign; corpora kept in runs/fuzz)
 #   scripts/fuzz.sh --ci         20 s per target, seed 1 (what scripts/test.sh, so CI, runs)

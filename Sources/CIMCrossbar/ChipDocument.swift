@@ -1,5 +1,4 @@
 import CIMCore
-import CIMDevice
 import Foundation
 
 /// A chip as a JSON document: a preset (``ChipPreset``) or a user's chip file.
@@ -60,14 +59,14 @@ public struct ChipDocument: Codable, Equatable, Sendable {
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
     }
 
-    /// Key paths of every field a chip spec has, sorted (`adc.bits`, …, `tileRows`); the
-    /// optional `tileCount` included.
+    /// Key paths of every field a chip spec has, sorted (`adc.bits`, …, `tileRows`): the keys
+    /// the encoder writes for a spec with every optional field set (a preset's spec, decoded
+    /// here on its own, with a tile count).
     public static let specKeyPaths: [String] = {
-        var spec = ChipSpec(name: "x", tileRows: 1, tileColumns: 2, tileCount: 1,
-                            device: DeviceModel(name: "x", levels: 0, gMinMicroSiemens: 0, gMaxMicroSiemens: 1, readVoltage: 1,
-                                                programmingSigmaMicroSiemens: 0, readSigmaMicroSiemens: 0),
-                            dac: DACConfig(), adc: ADCConfig(fullScaleMicroAmps: 1))
-        spec.tileCount = 1
+        var decoder = JSONTreeDecoder()
+        guard let preset = try? JSONValue.parse(Array(ChipPreset.wu2023SoC.jsonText.utf8)),
+              var spec = try? decoder.decode(ChipSpec.self, from: preset) else { return [] }
+        spec.tileCount = spec.tileCount ?? 1
         guard let data = try? JSONEncoder().encode(spec), let tree = try? JSONValue.parse(Array(data)) else { return [] }
         var out: [String] = []
         func walk(_ v: JSONValue, _ path: [String]) {

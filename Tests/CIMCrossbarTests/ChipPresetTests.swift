@@ -105,6 +105,8 @@ struct ChipPresetTests {
         let written = Self.treePaths(try JSONValue.parse(Array(doc.jsonText.utf8)))
         let schema = Self.schemaPaths(try Self.schema())
         #expect(schema.all == written, "only in the schema: \(schema.all.subtracting(written)); only written: \(written.subtracting(schema.all))")
+        let leaves = schema.all.filter { p in !schema.all.contains { $0.hasPrefix(p + ".") } }.subtracting(["description", "sources"])
+        #expect(Set(ChipDocument.specKeyPaths) == leaves && leaves.count == 23, "\(ChipDocument.specKeyPaths)")
         let topLevel = Set(ChipDocument.specKeyPaths.map { String($0.split(separator: ".")[0]) }).union(["description", "sources"])
         #expect(Set(schema.all.filter { !$0.contains(".") }) == topLevel)
     }
