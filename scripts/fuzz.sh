@@ -3,10 +3,12 @@
 # Swift toolchain's -sanitize=fuzzer,address (Sources/CIMFuzz). Targets: onnx (decode + import),
 # safetensors (decode + the weights schema), idx, npy, npz (ZIP + deflate + arrays), chipimage
 # (the isolated HDF5 reader's stream → every chip-image check → for an accepted image, the chip
-# engine and the network, so that an image verify passes never fails later). Seeds: the
+# engine and the network, so that an image verify passes never fails later), chipfile (a chip
+# JSON file; an accepted chip must round-trip and survive --set of its own values). Seeds: the
 # committed ONNX fixtures, their reference safetensors, small IDX files cut from the shipped
 # MNIST, Tests/Fixtures/fuzz-seeds/npy, the dataset fixtures' .npz files, and the streams of the
-# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them.
+# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them, and the
+# chip presets (schemas/chips/).
 #
 #   scripts/fuzz.sh              600 s per target (a long campaign; corpora kept in runs/fuzz)
 #   scripts/fuzz.sh --ci         20 s per target, seed 1 (what scripts/test.sh, so CI, runs)
@@ -34,7 +36,7 @@ swift build -c release --product CIMFuzz --scratch-path .build-fuzz --toolset .b
 [ -x .build-fuzz/release/CIMFuzz ] || { echo "fuzz: the build failed" >&2; exit 1; }
 bin=.build-fuzz/release/CIMFuzz
 
-targets="onnx safetensors idx npy npz chipimage"
+targets="onnx safetensors idx npy npz chipimage chipfile"
 out=runs/fuzz
 mkdir -p "$out"
 for t in $targets; do mkdir -p "$out/corpus-$t"; done
@@ -48,6 +50,7 @@ cp Tests/Fixtures/onnx/*.onnx "$out/corpus-onnx/"
 cp Tests/Fixtures/onnx/*.safetensors "$out/corpus-safetensors/"
 cp Tests/Fixtures/fuzz-seeds/npy/*.npy "$out/corpus-npy/"
 cp Tests/Fixtures/datasets/*.npz "$out/corpus-npz/"
+cp schemas/chips/*.json "$out/corpus-chipfile/"
 (gzip -dc datasets/mnist/t10k-labels-idx1-ubyte.gz || true) | head -c 1008 > "$out/corpus-idx/labels-1000"
 { printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c'
   (gzip -dc datasets/mnist/t10k-images-idx3-ubyte.gz || true) | (tail -c +17 || true) | head -c 1568; } > "$out/corpus-idx/images-2"

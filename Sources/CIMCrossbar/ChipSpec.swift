@@ -5,6 +5,8 @@ import CIMDevice
 ///
 /// A tile has `tileRows` inputs and `tileColumns` device columns; a signed weight is a
 /// differential pair on adjacent columns, so a tile holds `tileRows × tileColumns/2` weights.
+/// Chips are data: the presets (``ChipPreset``) and users' chips are JSON documents
+/// (``ChipDocument``, `schemas/chip-spec.md`) whose keys are this type's fields.
 public struct ChipSpec: Codable, Equatable, Sendable {
     /// Preset name or a user's label.
     public var name: String
@@ -17,7 +19,9 @@ public struct ChipSpec: Codable, Equatable, Sendable {
     public var tileCount: Int?
     /// The device in every cell.
     public var device: DeviceModel
+    /// The input converters.
     public var dac: DACConfig
+    /// The output converters.
     public var adc: ADCConfig
 
     public init(name: String, tileRows: Int, tileColumns: Int, tileCount: Int?, device: DeviceModel,
@@ -34,61 +38,45 @@ public struct ChipSpec: Codable, Equatable, Sendable {
     /// Weights per tile column block (column pairs).
     public var weightColumns: Int { tileColumns / 2 }
 
-    /// Checks every field; errors name the field.
-    public func validate() throws(CIMError) {
-        guard tileRows >= 1 else { throw .invalidConfig(field: "chip \(name).tileRows", reason: "\(tileRows) must be ≥ 1") }
-        guard tileColumns >= 2, tileColumns % 2 == 0 else {
-            throw .invalidConfig(field: "chip \(name).tileColumns", reason: "\(tileColumns) must be even and ≥ 2 (differential pairs)")
+    /// Most device cells per tile (rows × columns): 4096 × 4096.
+    public static let maxTileCells = 1 << 24
+    /// Most physical tiles a chip may declare.
+    public static let maxTileCount = 1 << 20
+
+    /// Checks every field; errors name the chip and the field (`chip wu2023-soc.adc.bits`).
+    public func validate() throws(CIMError) { try validate(fieldPrefix: "chip \(name).") }
+
+    /// Checks every field; an error's field is `fieldPrefix` + the field's JSON key path
+    /// (`tileRows`, `device.levels`, `adc.fullScaleMicroAmps`), its reason the value and the
+    /// rule. Products are overflow-checked: a chip file is untrusted input.
+    public func validate(fieldPrefix: String) throws(CIMError) {
+        func bad(_ field: String, _ why: String) -> CIMError { .invalidConfig(field: fieldPrefix + field, reason: why) }
+        guard !name.isEmpty else { throw bad("name", "must not be empty") }
+        if let c = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw bad("name", "contains the control character U+\(String(c.value, radix: 16, uppercase: true))")
         }
-        if let t = tileCount, t < 1 { throw .invalidConfig(field: "chip \(name).tileCount", reason: "\(t) must be ≥ 1") }
-        try device.validate()
-        try dac.validate()
-        try adc.validate()
+        guard tileRows >= 1 else { throw bad("tileRows", "\(tileRows) must be ≥ 1") }
+        guard tileColumns >= 2, tileColumns % 2 == 0 else { throw bad("tileColumns", "\(tileColumns) must be even and ≥ 2 (differential pairs)") }
+        let (cells, overflow) = tileRows.multipliedReportingOverflow(by: tileColumns)
+        guard !overflow, cells <= Self.maxTileCells else {
+            throw bad("tileColumns", "\(tileRows) rows × \(tileColumns) columns must be at most \(Self.maxTileCells) cells (4096 × 4096)")
+        }
+        if let t = tileCount, !(1...Self.maxTileCount).contains(t) { throw bad("tileCount", "\(t) must be in 1…\(Self.maxTileCount)") }
+        try device.validate(fieldPrefix: fieldPrefix + "device.")
+        try dac.validate(fieldPrefix: fieldPrefix + "dac.")
+        try adc.validate(fieldPrefix: fieldPrefix + "adc.")
+        guard adc.columnsPerADC <= tileColumns else {
+            throw bad("adc.columnsPerADC", "\(adc.columnsPerADC) must be at most the tile's \(tileColumns) columns")
+        }
     }
 
     /// The same chip with an ideal periphery (no DAC/ADC quantisation, no ADC noise or clipping).
+    /// The ADC's full scale is kept (an ADC with 0 bits does not use it).
     public var withIdealPeriphery: ChipSpec {
         var s = self
         s.dac = DACConfig(bits: 0, bitSerial: false)
-        s.adc = ADCConfig(bits: 0, fullScaleMicroAmps: .greatestFiniteMagnitude, noiseSigmaMicroAmps: 0, columnsPerADC: adc.columnsPerADC)
+        s.adc.bits = 0
+        s.adc.noiseSigmaMicroAmps = 0
         return s
     }
-}
-
-/// Named chips from Wu et al., Adv. Mater. 35, e2305465 (2023).
-public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
-    /// The training SoC: four 64×64 1T1R tiles, 8-bit bit-serial inputs, 8-bit ADC shared by
-    /// 8 columns, read at 0.1 V, b-RRAM with 4 levels (`brram-2bit`). The ADC range is not
-    /// stated; we use the inference chip's ±70 µA. ADC noise is not stated (0; device read
-    /// noise is modelled).
-    case wu2023SoC = "wu2023-soc"
-    /// The paper's simulated inference chip (its Table 1): 256×64 tiles, 8-bit ADC over
-    /// 0–70 µA with σ = 0.549 µA, 4-bit b-RRAM (`brram-4bit`), 8-bit bit-serial inputs.
-    /// We read "0–70 µA" as the magnitude of the differential current (±70 µA): a per-column
-    /// 0–70 µA range would clip on 256 rows of ≥ 10 µS devices. σ = 0.549 µA is about one step of
-    /// an 8-bit converter over ±70 µA (70/127 = 0.551 µA).
-    case wu2023Inference = "wu2023-inference"
-    /// Ideal device and periphery on 64×64 tiles, for oracle tests.
-    case ideal
-
-    /// The chip spec of the preset.
-    public var spec: ChipSpec {
-        switch self {
-        case .wu2023SoC:
-            return ChipSpec(name: rawValue, tileRows: 64, tileColumns: 64, tileCount: 4, device: DevicePreset.brram2bit.model,
-                            dac: DACConfig(bits: 8, bitSerial: true),
-                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0, columnsPerADC: 8))
-        case .wu2023Inference:
-            return ChipSpec(name: rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: DevicePreset.brram4bit.model,
-                            dac: DACConfig(bits: 8, bitSerial: true),
-                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
-        case .ideal:
-            return ChipSpec(name: rawValue, tileRows: 64, tileColumns: 64, tileCount: nil, device: DevicePreset.ideal.model,
-                            dac: DACConfig(bits: 0, bitSerial: false),
-                            adc: ADCConfig(bits: 0, fullScaleMicroAmps: .greatestFiniteMagnitude, noiseSigmaMicroAmps: 0))
-        }
-    }
-
-    public static let presetKind = "chip preset"
-    public static let presetField = "chip"
 }

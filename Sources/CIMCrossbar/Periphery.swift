@@ -23,8 +23,9 @@ public struct DACConfig: Codable, Equatable, Sendable {
         self.bitSerial = bitSerial
     }
 
-    public func validate() throws(CIMError) {
-        guard (0...16).contains(bits) else { throw .invalidConfig(field: "dac.bits", reason: "\(bits) must be in 0…16 (0 = ideal)") }
+    /// Checks every field; errors name the field (`dac.bits`).
+    public func validate(fieldPrefix: String = "dac.") throws(CIMError) {
+        guard (0...16).contains(bits) else { throw .invalidConfig(field: fieldPrefix + "bits", reason: "\(bits) must be in 0…16 (0 = ideal)") }
     }
 }
 
@@ -36,17 +37,20 @@ public struct DACConfig: Codable, Equatable, Sendable {
 /// `k = −(2^(bits−1) − 1) … 2^(bits−1) − 1`, `step = FS / (2^(bits−1) − 1)`: a mid-tread
 /// quantiser (0 µA is exact) whose extreme codes are ±FS; currents beyond clip there. Each tile
 /// converts its own partial sums; a layer split over several tiles adds them digitally.
+///
+/// There is no default full scale: a chip's comes from its spec (the presets' JSON, see
+/// ``ChipPreset``), so that each chip's value is written in one place.
 public struct ADCConfig: Codable, Equatable, Sendable {
     /// Resolution, bits (2…24); 0 = ideal (no quantisation, no clipping).
     public var bits: Int = 8
-    /// Full-scale magnitude of the converted differential current, µA.
-    public var fullScaleMicroAmps: Double = 70
+    /// Full-scale magnitude of the converted differential current, µA (unused when `bits` is 0).
+    public var fullScaleMicroAmps: Double
     /// Additive input-referred noise σ, µA.
     public var noiseSigmaMicroAmps: Double = 0
     /// Columns that share one ADC (sets conversion time, not values).
     public var columnsPerADC: Int = 8
 
-    public init(bits: Int = 8, fullScaleMicroAmps: Double = 70, noiseSigmaMicroAmps: Double = 0, columnsPerADC: Int = 8) {
+    public init(bits: Int = 8, fullScaleMicroAmps: Double, noiseSigmaMicroAmps: Double = 0, columnsPerADC: Int = 8) {
         self.bits = bits
         self.fullScaleMicroAmps = fullScaleMicroAmps
         self.noiseSigmaMicroAmps = noiseSigmaMicroAmps
@@ -58,14 +62,21 @@ public struct ADCConfig: Codable, Equatable, Sendable {
         bits > 0 ? fullScaleMicroAmps / Double((1 << (bits - 1)) - 1) : 0
     }
 
-    public func validate() throws(CIMError) {
-        guard bits == 0 || (2...24).contains(bits) else { throw .invalidConfig(field: "adc.bits", reason: "\(bits) must be in 2…24 (0 = ideal)") }
-        guard fullScaleMicroAmps.isFinite, fullScaleMicroAmps > 0 else {
-            throw .invalidConfig(field: "adc.fullScaleMicroAmps", reason: "\(fullScaleMicroAmps) µA must be > 0")
+    /// Largest full scale of a quantising ADC and largest noise σ, µA (1 A): the product
+    /// computes currents in float32.
+    public static let maxMicroAmps = 1e6
+
+    /// Checks every field; errors name the field (`adc.bits`).
+    public func validate(fieldPrefix: String = "adc.") throws(CIMError) {
+        func bad(_ field: String, _ why: String) -> CIMError { .invalidConfig(field: fieldPrefix + field, reason: why) }
+        guard bits == 0 || (2...24).contains(bits) else { throw bad("bits", "\(bits) must be in 2…24 (0 = ideal)") }
+        guard fullScaleMicroAmps.isFinite, fullScaleMicroAmps > 0 else { throw bad("fullScaleMicroAmps", "\(fullScaleMicroAmps) µA must be > 0") }
+        guard bits == 0 || fullScaleMicroAmps <= Self.maxMicroAmps else {
+            throw bad("fullScaleMicroAmps", "\(fullScaleMicroAmps) µA must be ≤ \(Self.maxMicroAmps) µA (1 A) for a quantising ADC")
         }
-        guard noiseSigmaMicroAmps.isFinite, noiseSigmaMicroAmps >= 0 else {
-            throw .invalidConfig(field: "adc.noiseSigmaMicroAmps", reason: "\(noiseSigmaMicroAmps) µA must be ≥ 0")
+        guard noiseSigmaMicroAmps.isFinite, noiseSigmaMicroAmps >= 0, noiseSigmaMicroAmps <= Self.maxMicroAmps else {
+            throw bad("noiseSigmaMicroAmps", "\(noiseSigmaMicroAmps) µA must be in [0, \(Self.maxMicroAmps)] µA")
         }
-        guard columnsPerADC >= 1 else { throw .invalidConfig(field: "adc.columnsPerADC", reason: "\(columnsPerADC) must be ≥ 1") }
+        guard columnsPerADC >= 1 else { throw bad("columnsPerADC", "\(columnsPerADC) must be ≥ 1") }
     }
 }

@@ -75,22 +75,45 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         driftNu = try c.decodeIfPresent(Double.self, forKey: .driftNu) ?? 0
     }
 
-    /// Checks every field; errors name the field and the device.
-    public func validate() throws(CIMError) {
-        func bad(_ field: String, _ why: String) -> CIMError { .invalidConfig(field: "device \(name).\(field)", reason: why) }
-        guard levels == 0 || levels >= 2 else { throw bad("levels", "\(levels) must be 0 (continuous) or ≥ 2") }
+    /// Largest conductance or conductance σ a device may have, µS (1 S): keeps every current
+    /// and its float32 copy finite on the largest tile.
+    public static let maxMicroSiemens = 1e6
+    /// Largest read voltage, V.
+    public static let maxReadVoltage = 100.0
+    /// Most levels a device may have (16 bit).
+    public static let maxLevels = 1 << 16
+    /// Most write attempts per programming operation.
+    public static let maxWriteTrialsLimit = 1000
+
+    /// Checks every field; errors name the field and the device (`device brram-2bit.levels`).
+    public func validate() throws(CIMError) { try validate(fieldPrefix: "device \(name).") }
+
+    /// Checks every field; an error's field is `fieldPrefix` + the field's key (`device.levels`
+    /// with the prefix `device.`).
+    public func validate(fieldPrefix: String) throws(CIMError) {
+        func bad(_ field: String, _ why: String) -> CIMError { .invalidConfig(field: fieldPrefix + field, reason: why) }
+        let maxG = Self.maxMicroSiemens
+        if let c = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw bad("name", "contains the control character U+\(String(c.value, radix: 16, uppercase: true))")
+        }
+        guard levels == 0 || (2...Self.maxLevels).contains(levels) else { throw bad("levels", "\(levels) must be 0 (continuous) or in 2…\(Self.maxLevels)") }
         guard gMinMicroSiemens.isFinite, gMinMicroSiemens >= 0 else { throw bad("gMinMicroSiemens", "\(gMinMicroSiemens) must be ≥ 0") }
         guard gMaxMicroSiemens.isFinite, gMaxMicroSiemens > gMinMicroSiemens else {
             throw bad("gMaxMicroSiemens", "\(gMaxMicroSiemens) must exceed gMin \(gMinMicroSiemens)")
         }
-        guard readVoltage.isFinite, readVoltage > 0 else { throw bad("readVoltage", "\(readVoltage) V must be > 0") }
-        guard programmingSigmaMicroSiemens.isFinite, programmingSigmaMicroSiemens >= 0 else {
-            throw bad("programmingSigmaMicroSiemens", "\(programmingSigmaMicroSiemens) must be ≥ 0")
+        guard gMaxMicroSiemens <= maxG else { throw bad("gMaxMicroSiemens", "\(gMaxMicroSiemens) µS must be ≤ \(maxG) µS (1 S)") }
+        guard readVoltage.isFinite, readVoltage > 0, readVoltage <= Self.maxReadVoltage else {
+            throw bad("readVoltage", "\(readVoltage) V must be in (0, \(Self.maxReadVoltage)] V")
         }
-        guard readSigmaMicroSiemens.isFinite, readSigmaMicroSiemens >= 0 else {
-            throw bad("readSigmaMicroSiemens", "\(readSigmaMicroSiemens) must be ≥ 0")
+        guard programmingSigmaMicroSiemens.isFinite, programmingSigmaMicroSiemens >= 0, programmingSigmaMicroSiemens <= maxG else {
+            throw bad("programmingSigmaMicroSiemens", "\(programmingSigmaMicroSiemens) must be in [0, \(maxG)] µS")
         }
-        guard maxWriteTrials >= 1 else { throw bad("maxWriteTrials", "\(maxWriteTrials) must be ≥ 1") }
+        guard readSigmaMicroSiemens.isFinite, readSigmaMicroSiemens >= 0, readSigmaMicroSiemens <= maxG else {
+            throw bad("readSigmaMicroSiemens", "\(readSigmaMicroSiemens) must be in [0, \(maxG)] µS")
+        }
+        guard (1...Self.maxWriteTrialsLimit).contains(maxWriteTrials) else {
+            throw bad("maxWriteTrials", "\(maxWriteTrials) must be in 1…\(Self.maxWriteTrialsLimit)")
+        }
         guard verifyToleranceLevels.isFinite, verifyToleranceLevels > 0 else {
             throw bad("verifyToleranceLevels", "\(verifyToleranceLevels) must be > 0")
         }

@@ -1,5 +1,6 @@
 import CIMChipImage
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMEvaluate
 import CIMHDF5
@@ -30,6 +31,10 @@ enum FuzzTarget: String, CaseIterable {
     /// engine, the quantised network, one forward pass each): an image verify accepts must never
     /// fail or trap later. libhdf5 itself runs in the reader process and is not fuzzed here.
     case chipimage
+    /// `ChipDocument.parse` (a chip JSON file), then for a chip it accepts: its JSON re-encoded
+    /// must parse to the same document, and a `--set` of every field to its own value must give
+    /// the same spec.
+    case chipfile
 
     /// The target named by `CIMFUZZ_TARGET` (default onnx).
     static let current: FuzzTarget = {
@@ -70,6 +75,21 @@ enum FuzzTarget: String, CaseIterable {
                 _ = network.forward(x, training: false)
             } catch {
                 fatalError("CIMFuzz chipimage: verify accepted an image that later fails: \(error)")
+            }
+            return true
+        case .chipfile:
+            guard let doc = try? ChipDocument.parse(bytes, label: "fuzz.json") else { return false }
+            guard let again = try? ChipDocument.parse(Array(doc.jsonText.utf8), label: "fuzz.json"), again == doc else {
+                fatalError("CIMFuzz chipfile: an accepted chip does not round-trip through its JSON")
+            }
+            guard let tree = try? JSONValue.parse(Array(doc.jsonText.utf8)) else { fatalError("CIMFuzz chipfile: unparsable jsonText") }
+            let sets = ChipDocument.specKeyPaths.compactMap { key -> String? in
+                guard let v = tree[key.split(separator: ".").map(String.init)] else { return nil }
+                if case .string(let s) = v { return key + "=" + s }
+                return key + "=" + v.text
+            }
+            guard let same = try? ChipDocument.applying(sets, to: doc.spec, label: "fuzz.json"), same.spec == doc.spec else {
+                fatalError("CIMFuzz chipfile: setting every field to its own value changed the chip")
             }
             return true
         }

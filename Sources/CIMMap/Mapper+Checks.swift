@@ -77,12 +77,13 @@ extension Mapper {
             image.report.layers[k].adcClippingRate = o.clippingRate
             image.report.layers[k].adcMaxMicroAmps = q[1]
             image.report.layers[k].adcP999MicroAmps = p999
-            let fs = image.spec.adc.fullScaleMicroAmps
+            let adc = image.spec.adc
+            let range = adc.bits > 0 ? String(format: " beyond ±%g µA", adc.fullScaleMicroAmps) : " clipped (ideal ADC: no range)"
             image.report.checks.append(.init(
                 name: "adc-clipping layer \(l.index)", value: o.clippingRate, threshold: config.maxADCClippingRate,
                 passed: o.clippingRate <= config.maxADCClippingRate,
-                detail: String(format: "%.4f of %d conversions beyond ±%g µA; 99.9th percentile |I| = %.2f µA (suggested full scale ≥ %.1f µA)",
-                               o.clippingRate, o.conversions, fs, p999, (p999 * 10).rounded(.up) / 10)))
+                detail: String(format: "%.4f of %d conversions", o.clippingRate, o.conversions) + range
+                    + String(format: "; 99.9th percentile |I| = %.2f µA (suggested full scale ≥ %.1f µA)", p999, (p999 * 10).rounded(.up) / 10)))
         }
     }
 

@@ -6,7 +6,8 @@ import CIMDevice
 public struct OnChipConfig: Codable, Equatable, Sendable {
     /// The update rule (never `.digital` here).
     public var rule: UpdateRule = .mixedPrecision
-    /// Chip preset (``ChipPreset``).
+    /// Chip preset (``ChipPreset``), or where ``customChip`` came from (a chip file's path, a
+    /// preset with `--set` overrides) when that is set.
     public var chip: String = ChipPreset.wu2023SoC.rawValue
     /// Device preset that replaces the chip's device (``DevicePreset``, or a pulse device for
     /// `mixed-precision-pulse`); `nil` = the chip's own.
@@ -24,6 +25,10 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
     public var weightRange: Double? = nil
     /// A device model given in full (e.g. from JSON), used instead of the chip's and ``device``.
     public var customDevice: DeviceModel? = nil
+    /// A chip given in full (from a chip file or with `--set` overrides), used instead of the
+    /// preset ``chip`` names; stored in training.json and the checkpoint, so a run resumes on
+    /// the same chip even if the file changes.
+    public var customChip: ChipSpec? = nil
 
     public init(rule: UpdateRule = .mixedPrecision, chip: String = ChipPreset.wu2023SoC.rawValue, device: String? = nil,
                 threshold: Double = 1, periphery: Bool = true, weightRange: Double? = nil) {
@@ -35,10 +40,25 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
         self.periphery = periphery
     }
 
-    /// The chip spec in force: the preset, with the device replaced and the periphery made
-    /// ideal as configured. A pulse device is represented by its read model (continuous levels).
+    /// Sets the chip from a preset name or a chip file (``ChipDocument/load(_:set:)``) with
+    /// `--set` overrides: a preset without overrides is kept by name, anything else in full
+    /// (``customChip``), with ``chip`` saying where it came from.
+    public mutating func useChip(_ nameOrFile: String, set overrides: [String] = []) throws(CIMError) {
+        chip = nameOrFile
+        customChip = nil
+        guard ChipDocument.isFileReference(nameOrFile) || !overrides.isEmpty else {
+            _ = try ChipDocument.load(nameOrFile)  // an unknown name fails here, naming the presets
+            return
+        }
+        customChip = try ChipDocument.load(nameOrFile, set: overrides).spec
+    }
+
+    /// The chip spec in force: ``customChip`` or the preset, with the device replaced and the
+    /// periphery made ideal as configured. A pulse device is represented by its read model
+    /// (continuous levels).
     public func chipSpec() throws(CIMError) -> ChipSpec {
-        var spec = try ChipPreset.named(chip).spec
+        var spec: ChipSpec
+        if let customChip { spec = customChip } else { spec = try ChipPreset.named(chip).spec }
         if let device {
             if let pulse = PulseDevicePreset(rawValue: device) {
                 spec.device = pulse.model.readModel

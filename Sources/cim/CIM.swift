@@ -12,10 +12,10 @@ struct CIM: ParsableCommand {
         discussion: """
             Pipeline: train (digital or on a simulated chip) → export (map onto a chip, write the \
             HDF5 chip image) → evaluate (Monte Carlo over freshly programmed chips). Also: convert, \
-            inspect and verify images; merge shard reports of an evaluation.
+            inspect and verify images; merge shard reports of an evaluation; show chips (presets and chip files).
             """,
         version: CIMKitVersion.string,
-        subcommands: [Train.self, Import.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Info.self])
+        subcommands: [Train.self, Import.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Chip.self, Info.self])
 
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {

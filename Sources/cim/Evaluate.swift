@@ -1,6 +1,7 @@
 import ArgumentParser
 import CIMChipImage
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMEvaluate
 import CIMMap
@@ -30,6 +31,12 @@ struct Evaluate: ParsableCommand {
     var dataDirectory: String?
 
     @OptionGroup var fileFlags: DatasetFileFlags
+
+    @Option(help: "Evaluate on this chip instead of each image's own: a preset or a chip JSON file with the images' tile geometry and device levels and window (their targets are programmed as they are).")
+    var chip: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field of the chip evaluated (--chip, or each image's own; repeatable), e.g. --set adc.fullScaleMicroAmps=90.", valueName: "key.path=value"))
+    var set: [String] = []
 
     @Option(help: "Trials (fresh chips) per image and sweep value.")
     var trials = 10
@@ -104,12 +111,43 @@ struct Evaluate: ParsableCommand {
         return .init(index: offset + 1, count: n)
     }
 
+    /// The chip an image is evaluated on: its own, or `--chip`, with `--set` applied. What the
+    /// image's targets depend on (tile geometry, device levels and window) must stay the image's.
+    static func chip(for image: ChipImage, path: String, chip: String?, set: [String]) throws(CIMError) -> ChipSpec {
+        guard chip != nil || !set.isEmpty else { return image.spec }
+        let old = image.spec
+        let new: ChipSpec
+        if let chip {
+            new = try ChipDocument.load(chip, set: set).spec
+        } else {
+            new = try ChipDocument.applying(set, to: old, label: "the chip of \(path)").spec
+        }
+        let layout: [(String, String, String)] = [
+            ("tileRows", "\(old.tileRows)", "\(new.tileRows)"), ("tileColumns", "\(old.tileColumns)", "\(new.tileColumns)"),
+            ("device.levels", "\(old.device.levels)", "\(new.device.levels)"),
+            ("device.gMinMicroSiemens", "\(old.device.gMinMicroSiemens)", "\(new.device.gMinMicroSiemens)"),
+            ("device.gMaxMicroSiemens", "\(old.device.gMaxMicroSiemens)", "\(new.device.gMaxMicroSiemens)"),
+        ]
+        for (key, was, now) in layout where was != now {
+            throw .invalidConfig(field: chip == nil ? "--set" : "--chip", reason:
+                "\(key) is \(now), but \(path) was mapped for \(was): evaluate keeps an image's tiles and levels (re-map it with cim convert --chip …)")
+        }
+        if let n = new.tileCount, n < image.tiles.count {
+            throw .invalidConfig(field: chip == nil ? "--set" : "--chip", reason: "tileCount \(n) is less than the \(image.tiles.count) tiles \(path) uses")
+        }
+        return new
+    }
+
     func run() throws {
         let config = try makeConfig()
         let shard = try Self.parseShard(shard, environment: ProcessInfo.processInfo.environment)
         try ArgumentRanges.checkThreads(jobs, flag: "--jobs")
         guard !images.isEmpty else { throw CIMError.invalidConfig(field: "IMAGE", reason: "give at least one chip image") }
-        let loaded = try images.map { p throws(CIMError) in (path: p, image: try ChipImageFile.read(path: p)) }
+        let loaded = try images.map { p throws(CIMError) in
+            var image = try ChipImageFile.read(path: p)
+            image.spec = try Self.chip(for: image, path: p, chip: chip, set: set)
+            return (path: p, image: image)
+        }
         let datasetName = dataDirectory == nil ? try DatasetName.named(dataset).rawValue : "custom"
         let fileOptions = try fileFlags.options(data: dataDirectory)
         let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(path: d, options: fileOptions) }

@@ -10,8 +10,11 @@ import Foundation
 
 /// Options shared by `cim export` and `cim convert`.
 struct MappingOptions: ParsableArguments {
-    @Option(help: "Target chip preset: \(ChipPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Target chip: a preset (\(ChipPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a chip JSON file (schemas/chip-spec.md).")
     var chip = ChipPreset.wu2023Inference.rawValue
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field of the --chip (repeatable), e.g. --set adc.fullScaleMicroAmps=90.", valueName: "key.path=value"))
+    var set: [String] = []
 
     @Option(help: "Output image path (.h5); NAME.mapping.json is written next to it.")
     var out: String
@@ -59,7 +62,7 @@ struct MappingOptions: ParsableArguments {
     var json = false
 
     func config() throws(CIMError) -> MappingConfig {
-        var c = MappingConfig(spec: try ChipPreset.named(chip).spec)
+        var c = MappingConfig(spec: try ChipDocument.load(chip, set: set).spec)
         guard let w = MappingConfig.WeightSource(rawValue: weights) else {
             throw .invalidConfig(field: "--weights", reason: "unknown source '\(weights)' (known: programmed, targets, digital)")
         }

@@ -68,8 +68,11 @@ struct Train: ParsableCommand {
     @Option(help: "Update rule: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")).")
     var rule = UpdateRule.digital.rawValue
 
-    @Option(help: "Chip preset for on-chip rules: \(ChipPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Chip for on-chip rules: a preset (\(ChipPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a chip JSON file (schemas/chip-spec.md).")
     var chip = ChipPreset.wu2023SoC.rawValue
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field of the --chip (repeatable), e.g. --set adc.fullScaleMicroAmps=90.", valueName: "key.path=value"))
+    var set: [String] = []
 
     @Option(help: "Device preset replacing the chip's (\((DevicePreset.allCases.map(\.rawValue) + PulseDevicePreset.allCases.map(\.rawValue)).joined(separator: ", "))).")
     var device: String?
@@ -150,10 +153,11 @@ struct Train: ParsableCommand {
                 "unknown rule '\(rule)' (known: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if r.isOnChip {
-            c.onChip = OnChipConfig(rule: r, chip: chip, device: device, threshold: threshold, periphery: !idealPeriphery,
-                                    weightRange: weightRange)
-        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || threshold != 1 || idealPeriphery || weightRange != nil {
-            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --device, --threshold, --weight-range and --ideal-periphery need an on-chip --rule")
+            var onChip = OnChipConfig(rule: r, device: device, threshold: threshold, periphery: !idealPeriphery, weightRange: weightRange)
+            try onChip.useChip(chip, set: set)
+            c.onChip = onChip
+        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || !set.isEmpty || threshold != 1 || idealPeriphery || weightRange != nil {
+            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --set, --device, --threshold, --weight-range and --ideal-periphery need an on-chip --rule")
         }
         try c.validate()
         return c
@@ -168,7 +172,7 @@ struct Train: ParsableCommand {
             ("--momentum", momentum != 0), ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != 64),
             ("--batches-per-epoch", batchesPerEpoch != "400"), ("--seed", seed != 1), ("--train-limit", trainLimit != nil),
             ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
-            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
+            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--set", !set.isEmpty), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
             ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
             ("--train-keys", trainKeys != nil),
         ]
@@ -227,7 +231,7 @@ struct Train: ParsableCommand {
             let spec = chip.summary.chip
             progress.header("on chip: rule \(chip.config.rule.rawValue), threshold \(chip.config.threshold), chip \(spec.name) "
                 + "(\(spec.tileRows)×\(spec.tileColumns) tiles, device \(spec.device.name), DAC \(spec.dac.bits) bit\(spec.dac.bitSerial ? " bit-serial" : ""), "
-                + "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA): \(chip.engine.tileCount) tiles"
+                + (spec.adc.bits > 0 ? "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA" : "ideal ADC") + "): \(chip.engine.tileCount) tiles"
                 + (spec.tileCount.map { " (the physical chip has \($0))" } ?? ""))
         }
         let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]

@@ -130,10 +130,16 @@ extension HDF5Tests {
         }
 
         /// An executable shell script `body` in `dir`.
+        /// Written through an `O_CLOEXEC` descriptor: a child that another test spawns meanwhile
+        /// must not inherit the write end, or executing the script fails with ETXTBSY (errno 26).
         static func script(_ dir: TempDir, _ name: String, _ body: String) throws -> String {
             let path = dir.file(name)
-            try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            close(fd)
+            guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
             return path
         }
 

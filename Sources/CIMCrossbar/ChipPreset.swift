@@ -1,0 +1,54 @@
+import CIMCore
+
+/// Named chips, shipped as JSON documents (``ChipDocument``) embedded in the library.
+///
+/// Each preset is one JSON text (``jsonText``, in `ChipPreset+JSON.swift`): every value of
+/// the chip is written there once, next to its source (the document's `sources`). The files
+/// `schemas/chips/NAME.json` are byte-identical copies for reading and for tools
+/// (`scripts/update-chip-files.sh` writes them; a test keeps them equal). The text is compiled
+/// into the library rather than shipped as a SwiftPM resource, so that `cim` needs no files
+/// next to it: a resource bundle is found next to the executable or at the build directory's
+/// absolute path, and a `cim` copied elsewhere (a cluster's PATH) without it stops with a fatal
+/// error on first use.
+public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
+    /// The training SoC of Wu et al., Adv. Mater. 35, e2305465 (2023): four 64×64 1T1R tiles,
+    /// 8-bit bit-serial inputs, 8-bit ADC shared by 8 columns, b-RRAM with 4 levels.
+    case wu2023SoC = "wu2023-soc"
+    /// The simulated inference chip of Wu et al. 2023 (its Table 1): 256×64 tiles of 4-bit
+    /// b-RRAM, 8-bit bit-serial inputs, 8-bit ADC over ±70 µA with σ = 0.549 µA.
+    case wu2023Inference = "wu2023-inference"
+    /// Ideal device and periphery on 64×64 tiles, for oracle tests.
+    case ideal
+
+    /// The preset's JSON document, exactly as shipped (`schemas/chips/NAME.json`).
+    public var jsonText: String {
+        switch self {
+        case .wu2023SoC: return Self.wu2023SoCJSON
+        case .wu2023Inference: return Self.wu2023InferenceJSON
+        case .ideal: return Self.idealJSON
+        }
+    }
+
+    /// The preset's document: spec, description and sources.
+    public var document: ChipDocument { Self.documents[self]! }
+
+    /// The chip spec of the preset.
+    public var spec: ChipSpec { document.spec }
+
+    /// Every preset, decoded once. A preset that does not decode is a build defect (the tests
+    /// decode and validate each one), so it stops the program with the reason.
+    private static let documents: [ChipPreset: ChipDocument] = {
+        var out: [ChipPreset: ChipDocument] = [:]
+        for p in allCases {
+            do throws(CIMError) {
+                out[p] = try ChipDocument.parse(Array(p.jsonText.utf8), label: "chip preset \(p.rawValue)")
+            } catch {
+                fatalError("the embedded chip preset \(p.rawValue) is broken: \(error.description)")
+            }
+        }
+        return out
+    }()
+
+    public static let presetKind = "chip preset"
+    public static let presetField = "chip"
+}

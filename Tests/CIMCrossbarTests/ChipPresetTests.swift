@@ -1,0 +1,141 @@
+import CIMCore
+import CIMCrossbar
+import CIMDevice
+import Foundation
+import Testing
+
+/// The presets as JSON: the same chips as before, the shipped copies, the schema.
+@Suite("Chip presets as JSON")
+struct ChipPresetTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The presets as the Swift code built them before they became JSON (commit b1a0751), kept
+    /// here only as the oracle.
+    static func swiftBuilt(_ p: ChipPreset) -> ChipSpec {
+        switch p {
+        case .wu2023SoC:
+            return ChipSpec(name: p.rawValue, tileRows: 64, tileColumns: 64, tileCount: 4, device: DevicePreset.brram2bit.model,
+                            dac: DACConfig(bits: 8, bitSerial: true),
+                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0, columnsPerADC: 8))
+        case .wu2023Inference:
+            return ChipSpec(name: p.rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: DevicePreset.brram4bit.model,
+                            dac: DACConfig(bits: 8, bitSerial: true),
+                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
+        case .ideal:
+            return ChipSpec(name: p.rawValue, tileRows: 64, tileColumns: 64, tileCount: nil, device: DevicePreset.ideal.model,
+                            dac: DACConfig(bits: 0, bitSerial: false),
+                            adc: ADCConfig(bits: 0, fullScaleMicroAmps: .greatestFiniteMagnitude, noiseSigmaMicroAmps: 0))
+        }
+    }
+
+    /// Every number of a spec as bits (so −0 ≠ 0 and every rounding shows).
+    static func bits(_ s: ChipSpec) -> [UInt64] {
+        let d = s.device
+        return [d.gMinMicroSiemens, d.gMaxMicroSiemens, d.readVoltage, d.programmingSigmaMicroSiemens, d.readSigmaMicroSiemens,
+                d.verifyToleranceLevels, d.initialMaxMicroSiemens, d.stuckRate, d.stuckHighFraction, d.driftNu,
+                s.adc.fullScaleMicroAmps, s.adc.noiseSigmaMicroAmps].map(\.bitPattern)
+            + [s.tileRows, s.tileColumns, s.tileCount ?? -1, d.levels, d.maxWriteTrials, s.dac.bits, s.dac.bitSerial ? 1 : 0,
+               s.adc.bits, s.adc.columnsPerADC].map { UInt64(bitPattern: Int64($0)) }
+    }
+
+    @Test("every preset decoded from its JSON equals the Swift-built spec, bit for bit", arguments: ChipPreset.allCases)
+    func oracle(preset: ChipPreset) throws {
+        let want = Self.swiftBuilt(preset)
+        #expect(preset.spec == want)
+        #expect(Self.bits(preset.spec) == Self.bits(want))
+        #expect(preset.spec.device.name == want.device.name)
+        try preset.spec.validate()
+    }
+
+    @Test("schemas/chips/NAME.json is byte-identical to the preset compiled in", arguments: ChipPreset.allCases)
+    func shippedCopy(preset: ChipPreset) throws {
+        let path = Self.root.appendingPathComponent("schemas/chips/\(preset.rawValue).json")
+        let copy = try Data(contentsOf: path)
+        #expect(copy == Data(preset.jsonText.utf8), "\(path.path) differs from the compiled preset: run scripts/update-chip-files.sh")
+        #expect(try ChipDocument.read(path: path.path) == preset.document)
+    }
+
+    @Test("every preset cites a source for every value it sets, and only for fields", arguments: ChipPreset.allCases)
+    func sources(preset: ChipPreset) throws {
+        let tree = try JSONValue.parse(Array(preset.jsonText.utf8))
+        let present = ChipDocument.specKeyPaths.filter { tree[$0.split(separator: ".").map(String.init)] != nil }
+        let unsourced = present.filter { !$0.hasSuffix("name") && preset.document.sources[$0] == nil }
+        #expect(unsourced.isEmpty, "\(preset.rawValue): no source for \(unsourced)")
+        #expect(Set(preset.document.sources.keys).isSubset(of: ChipDocument.specKeyPaths))
+        #expect(!(preset.document.description ?? "").isEmpty)
+    }
+
+    /// The schema's property paths, recursively (`device.levels`), and its required ones.
+    static func schemaPaths(_ node: [String: Any], _ prefix: String = "") -> (all: Set<String>, required: Set<String>) {
+        var all: Set<String> = [], required: Set<String> = []
+        let props = node["properties"] as? [String: Any] ?? [:]
+        for name in (node["required"] as? [String]) ?? [] { required.insert(prefix + name) }
+        for (name, sub) in props {
+            all.insert(prefix + name)
+            if let s = sub as? [String: Any], s["properties"] != nil {
+                let inner = schemaPaths(s, prefix + name + ".")
+                all.formUnion(inner.all)
+                required.formUnion(inner.required)
+            }
+        }
+        return (all, required)
+    }
+
+    static func schema() throws -> [String: Any] {
+        let data = try Data(contentsOf: root.appendingPathComponent("schemas/chip-spec.schema.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Key paths of a JSON tree's objects, recursively, except inside `sources` (a map).
+    static func treePaths(_ v: JSONValue, _ prefix: String = "") -> Set<String> {
+        guard case .object(let o) = v else { return [] }
+        var out: Set<String> = []
+        for (k, x) in o {
+            out.insert(prefix + k)
+            if prefix.isEmpty && k == "sources" { continue }
+            out.formUnion(treePaths(x, prefix + k + "."))
+        }
+        return out
+    }
+
+    @Test("the schema's property names, recursively, are exactly the keys the encoder writes")
+    func schemaMatchesEncoder() throws {
+        var doc = ChipPreset.wu2023SoC.document  // has tileCount, a description and sources
+        doc.spec.tileCount = 4
+        let written = Self.treePaths(try JSONValue.parse(Array(doc.jsonText.utf8)))
+        let schema = Self.schemaPaths(try Self.schema())
+        #expect(schema.all == written, "only in the schema: \(schema.all.subtracting(written)); only written: \(written.subtracting(schema.all))")
+        let leaves = schema.all.filter { p in !schema.all.contains { $0.hasPrefix(p + ".") } }.subtracting(["description", "sources"])
+        #expect(Set(ChipDocument.specKeyPaths) == leaves && leaves.count == 23, "\(ChipDocument.specKeyPaths)")
+        let topLevel = Set(ChipDocument.specKeyPaths.map { String($0.split(separator: ".")[0]) }).union(["description", "sources"])
+        #expect(Set(schema.all.filter { !$0.contains(".") }) == topLevel)
+    }
+
+    @Test("every preset file has every key the schema requires", arguments: ChipPreset.allCases)
+    func requiredKeys(preset: ChipPreset) throws {
+        let tree = try JSONValue.parse(Array(preset.jsonText.utf8))
+        let required = Self.schemaPaths(try Self.schema()).required
+        #expect(required.count >= 20)
+        let missing = required.filter { tree[$0.split(separator: ".").map(String.init)] == nil }
+        #expect(missing.isEmpty, "\(preset.rawValue) lacks \(missing.sorted())")
+    }
+
+    @Test("the schema requires exactly the keys the decoder cannot do without")
+    func requiredMatchesDecoder() throws {
+        let required = Self.schemaPaths(try Self.schema()).required
+        let text = ChipPreset.wu2023SoC.jsonText
+        for key in ChipDocument.specKeyPaths {
+            let path = key.split(separator: ".").map(String.init)
+            let tree = try JSONValue.parse(Array(text.utf8)).replacing(path, with: nil)!
+            let decodes = (try? ChipDocument.decode(tree, label: "test")) != nil
+            #expect(decodes == !required.contains(key), "\(key): decodes without it: \(decodes), required by the schema: \(required.contains(key))")
+        }
+    }
+
+    @Test("a preset round-trips through its document's JSON exactly", arguments: ChipPreset.allCases)
+    func documentRoundTrip(preset: ChipPreset) throws {
+        let again = try ChipDocument.parse(Array(preset.document.jsonText.utf8), label: "test")
+        #expect(again == preset.document)
+        #expect(Self.bits(again.spec) == Self.bits(preset.spec))
+    }
+}
