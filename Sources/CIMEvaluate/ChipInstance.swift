@@ -3,7 +3,6 @@ import CIMCrossbar
 import CIMDevice
 import CIMMap
 import CIMNetwork
-import CIMTrain
 
 /// One programmed realisation of an immutable ``ChipImage``: every device written afresh with
 /// write-and-verify (programming error of the device, or the override), stuck devices drawn

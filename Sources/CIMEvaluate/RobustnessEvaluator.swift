@@ -2,7 +2,6 @@ import CIMCore
 import CIMData
 import CIMMap
 import CIMNetwork
-import CIMTrain
 import Foundation
 
 /// Runs a robustness audit: for each image (and each sweep value), `trials` fresh programmed

@@ -2,7 +2,6 @@ import CIMCore
 import CIMCrossbar
 import CIMDevice
 import CIMNetwork
-import CIMTrain
 
 extension ChipImage {
     /// The `[rows, columns]` target conductances (µS) of weighted layer `position` (index into

@@ -1,7 +1,6 @@
 import CIMCore
 import CIMCrossbar
 import CIMNetwork
-import CIMTrain
 
 extension Mapper {
     /// The calibration checks: per weighted layer, (1) Monte Carlo of programming error: K

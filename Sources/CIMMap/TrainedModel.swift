@@ -1,6 +1,5 @@
 import CIMCore
 import CIMNetwork
-import CIMTrain
 import Foundation
 
 /// A trained model as the mapper takes it: the network (digital weights and biases), and for

@@ -1,3 +1,4 @@
+import CIMNetwork
 import CIMChipImage
 import CIMMap
 import CIMTrain

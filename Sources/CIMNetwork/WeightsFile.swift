@@ -1,5 +1,4 @@
 import CIMCore
-import CIMNetwork
 import Foundation
 
 /// Trained weights in the *safetensors* layout (readable by NumPy in a few lines, or by the

@@ -1,6 +1,5 @@
 import CIMCore
 import CIMCrossbar
-import CIMNetwork
 
 /// Runs a network's weighted products on simulated crossbars: one ``CrossbarLayer`` per
 /// weighted layer (one per group of a grouped convolution), read noise from one seeded

@@ -1,6 +1,5 @@
 import CIMCore
 import CIMData
-import CIMNetwork
 
 /// Loss and accuracy of a network on a dataset.
 public struct EvaluationResult: Codable, Equatable, Sendable {

@@ -1,6 +1,5 @@
 import CIMCore
 import CIMData
-import CIMNetwork
 
 extension ImageDataset {
     /// Why these images and labels cannot go through `architecture`, or nil if they fit:
