@@ -10,8 +10,8 @@
 #   4. one Monte Carlo trial (program, then the test images at batch 100 with read and ADC
 #      noise and DAC/ADC): CIMKit on wu2023-inference vs aihwkit InferenceRPUConfig +
 #      PCMLikeNoiseModel (program_analog_weights, drift_analog_weights), 1 and 2 threads, and per
-#      machine (CIMKit: 2 trials at once, as cim evaluate --jobs 2); and PyTorch's plain digital
-#      inference at batch 100
+#      machine: 2 trials at once with 1 thread each (CIMKit as cim evaluate --jobs 2, aihwkit as
+#      2 processes); and PyTorch's plain digital inference at batch 100
 # plus sgemm 1024³ in each library, FLOPs per image of cnn16, and each workload's fraction of
 # the best sgemm 1024³ measured at its thread count. Every figure: warm-up, then the median of
 # several repetitions. Prints one table; the raw JSON lines go to runs/bench-compare/.
@@ -82,6 +82,7 @@ fi
 {
   echo "{\"tool\": \"machine\", \"workload\": \"info\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\", \"cores\": $(nproc),"
   echo " \"openblas_coretype_env\": \"${OPENBLAS_CORETYPE:-}\", \"threads\": \"$THREADS\", \"quick\": \"${QUICK:-no}\","
+  echo " \"loadavg_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
   echo " \"swift\": \"$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([^ ]*\).*/\1/p' | head -1)\", \"peers_missing\": \"$([ -z "$HAVE_TORCH" ] && echo "torch ")$([ -z "$HAVE_AIHWKIT" ] && echo aihwkit)\"}"
 } | tr -d '\n' >>"$RESULTS"; echo >>"$RESULTS"
 
@@ -100,8 +101,22 @@ for t in $THREADS; do
     note "aihwkit, $t thread(s)"
     "$PY" scripts/bench-compare/aihwkit_bench.py --threads "$t" $QUICK >>"$RESULTS" || note "aihwkit_bench.py failed"
   fi
+  if [ -n "$HAVE_AIHWKIT" ] && [ "$t" -gt 1 ]; then
+    # per machine: t trials at once in t processes of one thread each (as cim evaluate --jobs t)
+    note "aihwkit, $t Monte Carlo trials at once (one process of 1 thread each)"
+    export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+    pids=()
+    for k in $(seq 1 "$t"); do
+      "$PY" scripts/bench-compare/aihwkit_bench.py --threads 1 --concurrent "$t" $QUICK >"$OUT/concurrent-$k.jsonl" &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || note "a concurrent aihwkit_bench.py failed"; done
+    for k in $(seq 1 "$t"); do cat "$OUT/concurrent-$k.jsonl" >>"$RESULTS"; rm -f "$OUT/concurrent-$k.jsonl"; done
+  fi
   unset OMP_NUM_THREADS MKL_NUM_THREADS OPENBLAS_NUM_THREADS
 done
+
+echo "{\"tool\": \"machine\", \"workload\": \"end\", \"loadavg_end\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$RESULTS"
 
 # --- the table (standard library only, so it also runs without the venv) -----------------------
 TABLE_PY=python3; [ -x "$PY" ] && TABLE_PY=$PY

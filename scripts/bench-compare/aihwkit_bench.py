@@ -23,7 +23,11 @@ convert_to_analog, on MNIST, with `--threads N` threads. Prints JSON lines (tool
       one 8-bit step, 12·0.549/70; each tile's largest |w| maps to the full conductance range
       (weight_scaling_omega 1, as CIMKit's export). Images/s per trial, programming and drift included.
 
-    python aihwkit_bench.py --threads 2 [--quick]
+  mc-trial-concurrent  (with --concurrent K) only the trials, as one of K processes that the
+      driver starts at once with one thread each: aihwkit's counterpart of `cim evaluate --jobs K`;
+      the driver adds up the K processes' images/s into one per-machine figure.
+
+    python aihwkit_bench.py --threads 2 [--quick] [--concurrent K]
 """
 import argparse
 import time
@@ -35,6 +39,7 @@ import common
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--quick", action="store_true")
+p.add_argument("--concurrent", type=int, default=0)
 a = p.parse_args()
 n = common.sizes(a.quick)
 common.set_threads(a.threads)
@@ -48,7 +53,8 @@ from aihwkit.simulator.configs import (ConstantStepDevice, DigitalRankUpdateRPUC
                                        InferenceRPUConfig, MixedPrecisionCompound)
 from aihwkit.simulator.parameters.enums import BoundManagementType, NoiseManagementType, WeightNoiseType  # noqa: E402
 
-common.info("aihwkit", version=aihwkit.__version__, torch=torch.__version__, threads=torch.get_num_threads())
+if not a.concurrent:
+    common.info("aihwkit", version=aihwkit.__version__, torch=torch.__version__, threads=torch.get_num_threads())
 
 
 def periphery(io, out_noise):
@@ -60,24 +66,25 @@ def periphery(io, out_noise):
     io.bound_management = BoundManagementType.NONE
 
 
-# 3. mixed-precision training on chip
-device = ConstantStepDevice(dw_min=1 / 3, dw_min_std=0.24, w_min=-1.0, w_max=1.0,
-                            dw_min_dtod=0.0, w_min_dtod=0.0, w_max_dtod=0.0, up_down_dtod=0.0)
-mp = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=device))
-periphery(mp.forward, 0.0)
-mp.forward.w_noise_type = WeightNoiseType.ADDITIVE_CONSTANT
-mp.forward.w_noise = 0.069
-mp.backward.is_perfect = True
-mp.mapping.max_input_size, mp.mapping.max_output_size = 64, 32
-mp.mapping.weight_scaling_omega, mp.mapping.weight_scaling_lr_compensation = 0.478, True
-model = convert_to_analog(common.cnn16(), mp)
-common.info("aihwkit-train-model", tiles=sum(1 for _ in model.analog_tiles()))
-x, y = common.mnist("train")
-optimizer = AnalogSGD(model.parameters(), lr=0.1)
-optimizer.regroup_param_groups(model)
-steps = common.trainer(model, optimizer, x, y)
-common.emit("aihwkit", "train-mixed-precision", 64, a.threads,
-            common.timed(lambda: steps(n["mp_batches"]), n["mp_batches"] * 64, n["reps"], warmup=lambda: steps(20)))
+# 3. mixed-precision training on chip (not in the concurrent runs)
+if not a.concurrent:
+    device = ConstantStepDevice(dw_min=1 / 3, dw_min_std=0.24, w_min=-1.0, w_max=1.0,
+                                dw_min_dtod=0.0, w_min_dtod=0.0, w_max_dtod=0.0, up_down_dtod=0.0)
+    mp = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=device))
+    periphery(mp.forward, 0.0)
+    mp.forward.w_noise_type = WeightNoiseType.ADDITIVE_CONSTANT
+    mp.forward.w_noise = 0.069
+    mp.backward.is_perfect = True
+    mp.mapping.max_input_size, mp.mapping.max_output_size = 64, 32
+    mp.mapping.weight_scaling_omega, mp.mapping.weight_scaling_lr_compensation = 0.478, True
+    model = convert_to_analog(common.cnn16(), mp)
+    common.info("aihwkit-train-model", tiles=sum(1 for _ in model.analog_tiles()))
+    x, y = common.mnist("train")
+    optimizer = AnalogSGD(model.parameters(), lr=0.1)
+    optimizer.regroup_param_groups(model)
+    steps = common.trainer(model, optimizer, x, y)
+    common.emit("aihwkit", "train-mixed-precision", 64, a.threads,
+                common.timed(lambda: steps(n["mp_batches"]), n["mp_batches"] * 64, n["reps"], warmup=lambda: steps(20)))
 
 # 4. one Monte Carlo trial: program, drift, infer
 inf = InferenceRPUConfig(noise_model=PCMLikeNoiseModel(g_max=25.0))
@@ -86,7 +93,8 @@ inf.mapping.max_input_size, inf.mapping.max_output_size = 256, 32
 inf.mapping.weight_scaling_omega = 1.0
 model = convert_to_analog(common.cnn16(), inf)
 model.eval()
-common.info("aihwkit-inference-model", tiles=sum(1 for _ in model.analog_tiles()))
+if not a.concurrent:
+    common.info("aihwkit-inference-model", tiles=sum(1 for _ in model.analog_tiles()))
 xt, yt = (torch.from_numpy(v[:n["trial_images"]]) for v in common.mnist("test"))
 
 
@@ -96,8 +104,12 @@ def trial():
     common.infer(model, xt, yt, 100)
 
 
-t = time.perf_counter()
-model.program_analog_weights()
-model.drift_analog_weights(3600.0)
-common.info("aihwkit-program-and-drift", seconds=time.perf_counter() - t)
-common.emit("aihwkit", "mc-trial", 100, a.threads, common.timed(trial, len(xt), n["reps"]))
+if a.concurrent:
+    common.emit("aihwkit", "mc-trial-concurrent", 100, a.threads, common.timed(trial, len(xt), n["reps"]),
+                concurrent=a.concurrent)
+else:
+    t = time.perf_counter()
+    model.program_analog_weights()
+    model.drift_analog_weights(3600.0)
+    common.info("aihwkit-program-and-drift", seconds=time.perf_counter() - t)
+    common.emit("aihwkit", "mc-trial", 100, a.threads, common.timed(trial, len(xt), n["reps"]))

@@ -40,6 +40,9 @@ pt = get("pytorch", "info") or {}
 ai = get("aihwkit", "info") or {}
 print(f"CPU: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; threads measured: {machine.get('threads', '?')}"
       + ("; QUICK run" if machine.get("quick") == "--quick" else ""))
+end = get("machine", "end") or {}
+print(f"Load average (1, 5, 15 min) at the start: {machine.get('loadavg_start', '?')}, at the end: {end.get('loadavg_end', '?')} "
+      f"(anything else running makes the figures noisy, multi-threaded ones most)")
 print(f"OPENBLAS_CORETYPE in the environment: {machine.get('openblas_coretype_env') or '(unset)'}; "
       f"CIMKit's OpenBLAS kernel {cim.get('blas_kernel', '?')} (core type {cim.get('openblas_coretype') or '(none)'}, "
       f"chosen by {cim.get('coretype_source', '?')}), {cim.get('blas', '?')}")
@@ -94,8 +97,10 @@ for t in threads:
                  rate("aihwkit", "mc-trial", 100, t), rate("cimkit", "mc-trial", 100, t), fwd))
 for t in threads:
     if t > 1:
-        rows.append((f"Monte Carlo, per machine (CIMKit: {t} trials at once, 1 thread each)", 100, t,
-                     rate("pytorch", "infer-digital", 100, t), rate("aihwkit", "mc-trial", 100, t),
+        concurrent = [r["images_per_s"] for r in records
+                      if r.get("tool") == "aihwkit" and r.get("workload") == "mc-trial-concurrent" and r.get("concurrent") == t]
+        rows.append((f"Monte Carlo per machine: {t} trials at once, 1 thread each (PyTorch: plain digital, {t} threads)", 100, t,
+                     rate("pytorch", "infer-digital", 100, t), sum(concurrent) if len(concurrent) == t else None,
                      rate("cimkit", "mc-trials-per-machine", 100, t), fwd))
 
 print("\n| workload | batch | threads | PyTorch img/s | aihwkit img/s | CIMKit img/s | CIMKit/PyTorch | CIMKit/aihwkit "
@@ -104,5 +109,12 @@ print("|---|---|---|---|---|---|---|---|---|---|")
 for name, batch, t, p, a, c, per_image in rows:
     print(f"| {name} | {batch} | {t} | {fmt(p)} | {fmt(a)} | {fmt(c)} | {ratio(c, p)} | {ratio(c, a)} "
           f"| {frac(c, per_image, t)} | {frac(p, per_image, t)} |")
+noisy = sorted({f"{r['tool']} {r['workload']} b{r['batch']} t{r['threads']} ({min(r['reps']):,.0f}–{max(r['reps']):,.0f})"
+                for r in records if len(r.get("reps") or []) > 1 and min(r["reps"]) > 0 and max(r["reps"]) / min(r["reps"]) > 1.25})
+if noisy:
+    print("\nNOISY (repetitions spread by more than 25 %: the machine was busy, the figures are not reliable):")
+    for line in noisy:
+        print("  " + line)
 print("\nimg/s: median over the repetitions (each after a warm-up); Monte Carlo rows include programming "
-      "(and aihwkit's drift) in every trial's time; fractions of peak count only the conv and fc FLOPs.")
+      "(and aihwkit's drift) in every trial's time; aihwkit's per-machine figure is the sum of its processes' "
+      "images/s; fractions of peak count only the conv and fc FLOPs.")
