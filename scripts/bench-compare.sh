@@ -65,7 +65,7 @@ if [ -x "$PY" ]; then
 fi
 [ -z "$HAVE_TORCH" ] && note "PyTorch 2.10.0 could not be installed (see $OUT/pip-torch.log): its columns stay empty"
 if [ -n "$HAVE_TORCH" ]; then
-  if ! "$PY" -c 'import aihwkit.simulator.rpu_base' 2>/dev/null; then
+  if ! "$PY" -c 'import aihwkit, aihwkit.simulator.rpu_base; assert aihwkit.__version__ == "1.1.0"' 2>/dev/null; then
     note "installing aihwkit==1.1.0 (--no-deps) and what its import needs from PyPI"
     { "$PY" -m pip install --no-input --no-deps aihwkit==1.1.0 &&
       "$PY" -m pip install --no-input scipy requests tqdm protobuf; } >"$OUT/pip-aihwkit.log" 2>&1 \
