@@ -76,7 +76,8 @@ if [ -n "$HAVE_TORCH" ]; then
 else
   note "aihwkit needs PyTorch: its column stays empty"
 fi
-[ -n "$SETUP_ONLY" ] && { note "setup done (torch: ${HAVE_TORCH:+yes}${HAVE_TORCH:-no}, aihwkit: ${HAVE_AIHWKIT:+yes}${HAVE_AIHWKIT:-no})"; exit 0; }
+yn() { [ -n "$1" ] && echo yes || echo no; }
+[ -n "$SETUP_ONLY" ] && { note "setup done (torch: $(yn "$HAVE_TORCH"), aihwkit: $(yn "$HAVE_AIHWKIT"))"; exit 0; }
 
 # --- the machine -------------------------------------------------------------------------------
 {
