@@ -1,6 +1,7 @@
 // CIMBench: throughput figures for CIMKit's digital and on-chip paths (scripts/bench.sh), and
 // `CIMBench export`: chip-image export/verify timing at ResNet-18 size (scripts/bench-export.sh);
-// `CIMBench onnx MODEL.onnx`: import time and digital inference of an imported model (scripts/bench-onnx.sh).
+// `CIMBench onnx MODEL.onnx`: import time and digital inference of an imported model (scripts/bench-onnx.sh);
+// `CIMBench compare [--quick] [--threads 1,2]`: JSON lines for scripts/bench-compare.sh (CompareBench.swift).
 // Prints figures; asserts nothing. Not a test.
 import CIMCore
 import CIMCrossbar
@@ -59,11 +60,12 @@ func benchInference(_ preset: ModelPreset, data: ImageDataset, batchSize: Int) t
     return median(rates)
 }
 
-if let mode = CommandLine.arguments.dropFirst().first, ["export", "evaluate", "onnx"].contains(mode) {
+if let mode = CommandLine.arguments.dropFirst().first, ["export", "evaluate", "onnx", "compare"].contains(mode) {
     do {
         switch mode {
         case "export": try benchExport()
         case "evaluate": try benchEvaluate()
+        case "compare": try benchCompare(Array(CommandLine.arguments.dropFirst(2)))
         default: try benchONNX(CommandLine.arguments.dropFirst(2).first ?? "runs/bench/resnet20.onnx")
         }
         exit(0)
