@@ -25,7 +25,7 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "Calibration images for the output-error and ADC checks (first N training images; 0 skips those checks).")
     var calibration = 256
 
-    @Option(help: "Dataset of the calibration images (default: the model's training dataset, else mnist).")
+    @Option(help: "Dataset of the calibration images (default: the model's training data, its --data file or directory included, else mnist).")
     var dataset: String?
 
     @Option(name: .customLong("data"), help: ArgumentHelp(DatasetFileFlags.dataHelp
@@ -96,7 +96,17 @@ struct MappingOptions: ParsableArguments {
             name = object["dataset"] as? String
         }
         let images: ImageDataset
-        let fileOptions = try fileFlags.options(data: dataDirectory, trainKeys: trainKeys)
+        var dataDirectory = self.dataDirectory
+        var fileOptions = try fileFlags.options(data: dataDirectory, trainKeys: trainKeys)
+        // a model trained on --data DIR|FILE calibrates on the same data unless told otherwise
+        if dataDirectory == nil, dataset == nil, let text = provenance["training_config"],
+           let trained = try? JSONDecoder().decode(TrainingConfig.self, from: Data(text.utf8)), let recorded = trained.dataDirectory {
+            guard FileManager.default.fileExists(atPath: recorded) else {
+                throw .invalidConfig(field: "--data", reason: "the model was trained on \(recorded), which is not there; give --data or --dataset for the calibration images")
+            }
+            dataDirectory = recorded
+            fileOptions = trained.dataOptions
+        }
         if let dataDirectory {
             images = try DatasetCatalog.loadCalibration(path: dataDirectory, options: fileOptions)
         } else {

@@ -97,6 +97,9 @@ extension CLITests {
             #expect(dataset?["trainCount"] as? Int == 24 && dataset?["testCount"] as? Int == 12 && dataset?["directory"] as? String == Self.npz)
             let options = (record?["config"] as? [String: Any])?["dataOptions"] as? [String: String]
             #expect(options == ["layout": "nhwc", "trainImages": "x_train", "trainLabels": "y_train", "testImages": "x_test", "testLabels": "y_test"])
+            // export calibrates on the data the model was trained on (MNIST would not fit its 16×16×3 input)
+            let exported = try cli.cim(["export", dir + "/model.safetensors", "--out", dir + "/x.h5", "--calibration", "8", "--monte-carlo", "1"])
+            #expect(exported.status == 0, "stderr: \(exported.stderr)")
             let resumed = try cli.cim(["train", "--resume", dir, "--epochs", "2", "--quiet"])
             #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
             let again = try cli.cim(["train", "--resume", dir, "--epochs", "3", "--layout", "nchw"])
