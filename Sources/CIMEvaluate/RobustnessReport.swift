@@ -10,11 +10,24 @@ public struct RobustnessReport: Codable, Sendable, Equatable {
     /// Dataset name and test images used.
     public var dataset: String
     public var testImages: Int
+    /// For `--data FILE|DIR` (`dataset` "custom"): where the test images came from and the
+    /// SHA-256 of what was read (the whole file, or each uncompressed `t10k-*` IDX file by base
+    /// name). Absent for the named datasets, whose checksums are fixed.
+    public var dataFile: DataFile? = nil
     /// `nil` for a complete run; `(index, count)` (1-based index) for one shard.
     public var shard: Shard?
     public var images: [ImageEntry]
     /// One point per (sweep value, image): without a sweep, one per image.
     public var points: [Point]
+
+    public struct DataFile: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: [String: String]
+        public init(path: String, sha256: [String: String]) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
 
     public struct Shard: Codable, Sendable, Equatable {
         public var index: Int, count: Int
@@ -84,7 +97,7 @@ public struct RobustnessReport: Codable, Sendable, Equatable {
                 throw .format(path: path, reason: "shard \(s.index) of \(s.count) is not a valid shard (1 ≤ K ≤ N ≤ \(EvaluationConfig.maxTrials))")
             }
             guard s.count == count else { throw .format(path: path, reason: "shard \(s.index) of \(s.count), but \(firstPath) is a shard of \(count)") }
-            guard r.config == first.config, r.dataset == first.dataset, r.testImages == first.testImages,
+            guard r.config == first.config, r.dataset == first.dataset, r.dataFile == first.dataFile, r.testImages == first.testImages,
                   r.images.count == first.images.count, zip(r.images, first.images).allSatisfy({ $0.isSameImage(as: $1) }),
                   r.points.count == first.points.count, zip(r.points, first.points).allSatisfy({ $0.value == $1.value && $0.image == $1.image }),
                   r.points.allSatisfy({ r.images.indices.contains($0.image) }) else {

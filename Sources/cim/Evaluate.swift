@@ -161,6 +161,7 @@ struct Evaluate: ParsableCommand {
             }
         }
         try OutputDirectory.prepare(out)  // before the audit, not after it
+        let dataFile = try dataDirectory.map { d throws(CIMError) in RobustnessReport.DataFile(path: d, sha256: try DatasetCatalog.testChecksums(path: d)) }
         let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
         let bar = TrialProgress(enabled: !quiet)
         if !quiet {
@@ -168,9 +169,10 @@ struct Evaluate: ParsableCommand {
                 + (config.sweep.map { " × \($0.values.count) values of \($0.parameter.rawValue)" } ?? "")
                 + (shard.map { ", shard \($0.index)/\($0.count)" } ?? "") + " (\(total) chip programmings in all), seed \(config.seed), \(jobs) jobs\n")
         }
-        let report = try evaluator.run(images: loaded, shard: shard, jobs: jobs, creator: "CIMKit \(CIMKitVersion.string)",
+        var report = try evaluator.run(images: loaded, shard: shard, jobs: jobs, creator: "CIMKit \(CIMKitVersion.string)",
                                        progress: { bar.update($0) })
         bar.finish()
+        report.dataFile = dataFile
         try ReportOutput.write(report, to: out, json: json)
     }
 }

@@ -39,7 +39,7 @@ struct Merge: ParsableCommand {
         let c = report.config
         var args = report.images.map(\.path)
         if report.dataset == "custom" {
-            args += ["--data", "DIR"]
+            args += ["--data", report.dataFile?.path ?? "DIR"]
         } else if report.dataset != "mnist" {
             args += ["--dataset", report.dataset]
         }

@@ -38,6 +38,11 @@ extension CLITests {
                     "stdout: \(e.stdout)")
             let ev = try cli.cim(["evaluate", dir + "/d.h5", "--data", Self.npz, "--trials", "2", "--out", dir + "/ev"])
             #expect(ev.status == 0 && ev.stdout.contains("over 12 custom test images"), "\(ev.stdout) \(ev.stderr)")
+            // the report names the file and its SHA-256
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ev/robustness.json"))) as? [String: Any]
+            let dataFile = report?["dataFile"] as? [String: Any]
+            let sha = SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.npz))))
+            #expect(dataFile?["path"] as? String == Self.npz && dataFile?["sha256"] as? [String: String] == ["rgb16.npz": sha], "\(String(describing: dataFile))")
             let i = try cli.cim(["import", Self.model, "--out", dir + "/imported", "--accuracy", Self.npz])
             #expect(i.status == 0 && i.stdout.contains("digital accuracy on the 12 \(Self.npz) test images: "), "\(i.stdout) \(i.stderr)")
             // An N×C×H×W HDF5 file needs --layout nchw; the error says so.
