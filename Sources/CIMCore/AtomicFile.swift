@@ -81,6 +81,14 @@ public enum AtomicFile {
         return clean.isEmpty ? "host" : String(clean.prefix(64))
     }()
 
+    /// Removes the file at `path` if there is one (a previous run's output about to be
+    /// replaced); a file that exists but cannot be removed is an error naming it.
+    public static func removeIfPresent(_ path: String) throws(CIMError) {
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw .io(path: path, reason: "cannot remove the previous file (\(errorText()))")
+        }
+    }
+
     /// Removes `dir/.NAME.tmp-HOST-PID-…` files of this host whose process no longer runs.
     public static func removeStaleTemporaries(in dir: String, of name: String) {
         let prefix = ".\(name).tmp-\(host)-"

@@ -111,17 +111,6 @@ public enum DatasetCatalog {
         return try readSplit(directory: directory, prefix: "t10k", expectedSHA256: expected, checksums: &sums)
     }
 
-    /// SHA-256 of what `loadTest(path:options:)` reads: the whole dataset file under its base
-    /// name, or each uncompressed `t10k-*` IDX file of a directory by base name.
-    public static func testChecksums(path: String) throws(CIMError) -> [String: String] {
-        if DatasetFile.format(of: path) != nil { return try DatasetFile.checksums(path) }
-        var sums: [String: String] = [:]
-        for base in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
-            sums[base] = SHA256.hex(of: try IDXFile.readBytes(path: try resolve(directory: path, base: base)))
-        }
-        return sums
-    }
-
     /// Loads only the test split (`t10k-*`) of an IDX directory.
     public static func loadTest(directory: String) throws(CIMError) -> ImageDataset {
         var sums: [String: String] = [:]
@@ -150,6 +139,18 @@ public enum DatasetCatalog {
         }
         try checkIDXPath(options, path: path)
         return try loadTest(directory: path)
+    }
+
+    /// The same, also recording in `checksums` the SHA-256 of what was read: the whole dataset
+    /// file under its base name, or each uncompressed `t10k-*` IDX file by base name.
+    public static func loadTest(path: String, options: DatasetFileOptions? = nil, checksums: inout [String: String]) throws(CIMError) -> ImageDataset {
+        guard DatasetFile.format(of: path) == nil else {
+            let test = try loadTest(path: path, options: options)
+            checksums = try DatasetFile.checksums(path)
+            return test
+        }
+        try checkIDXPath(options, path: path)
+        return try readSplit(directory: path, prefix: "t10k", expectedSHA256: nil, checksums: &checksums)
     }
 
     /// The split that calibrates `cim export` from `--data PATH`: the training split (of an IDX

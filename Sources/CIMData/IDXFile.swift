@@ -17,10 +17,7 @@ public struct IDXFile: Equatable, Sendable {
     ///   - expectedRank: the number of dimensions required (3 for images, 1 for labels).
     public init(parsing data: [UInt8], path: String, expectedRank: Int? = nil) throws(CIMError) {
         let (dims, header, expected) = try Self.header(data, path: path, expectedRank: expectedRank, limits: .default)
-        guard let header else {
-            throw CIMError.format(path: path, reason: data.count < 4 ? "too short for an IDX header (\(data.count) bytes)"
-                                                                    : "truncated IDX header (\(data.count) of \(4 + 4 * Int(data[3])) bytes)")
-        }
+        guard let header else { throw Self.shortHeader(data, path: path) }
         let payload = data.count - header
         if payload < expected {
             throw CIMError.format(path: path, reason:
@@ -71,6 +68,12 @@ public struct IDXFile: Equatable, Sendable {
         return (dims, header, expected)
     }
 
+    /// The error for `data` too short to hold its IDX header.
+    private static func shortHeader(_ data: [UInt8], path: String) -> CIMError {
+        .format(path: path, reason: data.count < 4 ? "too short for an IDX header (\(data.count) bytes)"
+                                                   : "truncated IDX header (\(data.count) of \(4 + 4 * Int(data[3])) bytes)")
+    }
+
     /// The whole (decompressed) content of the IDX file at `path`, plain or gzip, inflated no
     /// further than its header declares: the header is read first and its size checked against
     /// `limits` and against what the file's size can expand to (``DatasetFileLimits/maxExpansion``)
@@ -82,10 +85,7 @@ public struct IDXFile: Equatable, Sendable {
         try stream.read(into: &data, count: 4)
         if data.count == 4 { try stream.read(into: &data, count: 4 * Int(data[3])) }
         let (dims, header, payload) = try header(data, path: path, expectedRank: expectedRank, limits: limits)
-        guard let header else {
-            throw CIMError.format(path: path, reason: data.count < 4 ? "too short for an IDX header (\(data.count) bytes)"
-                                                                    : "truncated IDX header (\(data.count) of \(4 + 4 * Int(data[3])) bytes)")
-        }
+        guard let header else { throw Self.shortHeader(data, path: path) }
         let bound = limits.expansionBound(stream.fileBytes)
         guard payload <= bound - header else {
             throw CIMError.format(path: path, reason: "IDX dimensions \(dims) declare \(payload) bytes, more than a \(stream.fileBytes)-byte file can hold")

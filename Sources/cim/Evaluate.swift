@@ -150,8 +150,10 @@ struct Evaluate: ParsableCommand {
         }
         let datasetName = dataDirectory == nil ? try DatasetName.named(dataset).rawValue : "custom"
         let fileOptions = try fileFlags.options(data: dataDirectory)
-        let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(path: d, options: fileOptions) }
+        var checksums: [String: String] = [:]
+        let test = try dataDirectory.map { d throws(CIMError) in try DatasetCatalog.loadTest(path: d, options: fileOptions, checksums: &checksums) }
             ?? DatasetCatalog.loadTest(try DatasetName.named(dataset))
+        let dataFile = dataDirectory.map { RobustnessReport.DataFile(path: $0, sha256: checksums) }
         try BLAS.load()
         BLAS.setThreads(1)
         let evaluator = try RobustnessEvaluator(config: config, test: test, datasetName: datasetName)
@@ -161,7 +163,6 @@ struct Evaluate: ParsableCommand {
             }
         }
         try OutputDirectory.prepare(out)  // before the audit, not after it
-        let dataFile = try dataDirectory.map { d throws(CIMError) in RobustnessReport.DataFile(path: d, sha256: try DatasetCatalog.testChecksums(path: d)) }
         let total = config.trials * loaded.count * (config.sweep?.values.count ?? 1)
         let bar = TrialProgress(enabled: !quiet)
         if !quiet {

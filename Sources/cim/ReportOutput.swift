@@ -15,14 +15,14 @@ enum ReportOutput {
             // robustness.json is the manifest, removed first and written last: a kill at any
             // moment leaves either no report or a report with the plots of the same run.
             let path = dir + "/robustness.json", box = dir + "/boxplot.svg", sweep = dir + "/sweep.svg"
-            try remove(path)
+            try AtomicFile.removeIfPresent(path)
             try AtomicFile.write(Data(SVGPlot.boxPlot(report, title: "Accuracy over \(report.config.trials) fresh chips per image").utf8), to: box)
             written.append(box)
             if report.config.sweep != nil {
                 try AtomicFile.write(Data(SVGPlot.sweepPlot(report, title: "Mean accuracy with 95 % confidence band").utf8), to: sweep)
                 written.append(sweep)
             } else {
-                try remove(sweep)  // a previous sweep's plot would not belong to this report
+                try AtomicFile.removeIfPresent(sweep)  // a previous sweep's plot would not belong to this report
                 AtomicFile.removeStaleTemporaries(in: dir, of: "sweep.svg")
             }
             try AtomicFile.write(Data(jsonText(report).utf8), to: path)
@@ -34,13 +34,6 @@ enum ReportOutput {
         }
         print(table(report))
         print("wrote " + written.joined(separator: ", "))
-    }
-
-    /// Removes a previous run's output file, if any.
-    private static func remove(_ path: String) throws(CIMError) {
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw .io(path: path, reason: "cannot remove the previous report's file (\(String(cString: strerror(errno))))")
-        }
     }
 
     static func table(_ r: RobustnessReport) -> String {

@@ -289,9 +289,7 @@ struct Train: ParsableCommand {
     /// with `training.json` holds a finished run, one with only a checkpoint an interrupted one.
     static func clearRun(in dir: String) throws(CIMError) {
         for name in ["training.json", "model.safetensors", checkpointName] {
-            let path = dir + "/" + name
-            guard FileManager.default.fileExists(atPath: path) else { continue }
-            guard unlink(path) == 0 else { throw .io(path: path, reason: "cannot remove the previous run's file (\(String(cString: strerror(errno))))") }
+            try AtomicFile.removeIfPresent(dir + "/" + name)
         }
     }
 
