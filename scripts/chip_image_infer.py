@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v2.md.
+"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v3.md.
 
-It opens an HDF5 chip image (schema version 1 or 2, written by `cim export` or `cim convert`),
+It opens an HDF5 chip image (schema version 1, 2 or 3, written by `cim export` or `cim convert`),
 prints a summary, rebuilds the network (a chain, or in v2 a layer graph) from /network, gathers
 every weighted layer's G+ and G- from /tiles through the layer's blocks, and classifies the test
 set of an IDX directory (MNIST by default) with a noiseless chip:
 
     ideal periphery (default):  y = x @ (weight_per_uS * (G+ - G-)) + bias
+                                (a calibrated v3 layer: a weight_per_uS per column)
     --periphery chip:           the DAC, the per-tile ADC and the digital rescaling of the schema
-                                ("The periphery"), without noise
+                                ("The periphery"), without noise; a calibrated layer's static input
+                                ranges and tile ADC full scales included
 
 Usage:
     python3 scripts/chip_image_infer.py IMAGE [--data DIR] [--limit N] [--periphery ideal|chip]
                                         [--predictions FILE] [--logits FILE]
-    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v2.schema.json
+    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v3.schema.json
 """
 import argparse
 import gzip
@@ -24,7 +26,7 @@ import sys
 import h5py
 import numpy as np
 
-FORMAT, VERSIONS = "cimkit-chip-image", (1, 2)
+FORMAT, VERSIONS = "cimkit-chip-image", (1, 2, 3)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, os.pardir, "datasets", "mnist")
 F32 = np.float32
@@ -106,7 +108,14 @@ def load_network(f):
         if "weight_per_uS" in layer:  # weighted: conv2d, convolution or dense
             layer.setdefault("groups", 1)
             layer["gp"], layer["gm"] = gather(group, g_plus, g_minus)
-            layer["W"] = F32(layer["weight_per_uS"]) * (layer["gp"] - layer["gm"])  # [rows, columns]
+            layer["input_scaling"] = layer.get("input_scaling", "abs-max")
+            if "column_weight_per_uS" in group:  # v3, calibrated: one scale per column (float64, used as float32)
+                layer["scales"] = group["column_weight_per_uS"][()].astype(F32)
+            else:
+                layer["scales"] = np.full(layer["columns"], F32(layer["weight_per_uS"]), F32)
+            layer["input_range"] = group["input_range"][()] if "input_range" in group else None          # [groups, blocks] f32
+            layer["adc_fs"] = group["adc_full_scale_uA"][()] if "adc_full_scale_uA" in group else None  # [groups, blocks] f64
+            layer["W"] = layer["scales"] * (layer["gp"] - layer["gm"])  # [rows, columns]
             layer["bias"] = group["bias"][()]
             layer["n_blocks"] = len(group["blocks"])
         if layer["kind"] == "affine":  # digital per-channel scale and shift, float32 [channels]
@@ -128,27 +137,40 @@ def im2col(x, kernel, stride, padding, dilation):
     return np.stack(cols, axis=3).reshape(n, oh, ow, kh * kw * c)
 
 
-def chip_product(x, gp, gm, scale, spec):
-    """x @ W as the chip computes it without noise (schema "The periphery"); x [M, R]."""
+def chip_product(x, gp, gm, scales, spec, ranges=None, adc_fs=None):
+    """x @ W as the chip computes it without noise (schema "The periphery"); x [M, R].
+
+    scales: float32 weight_per_uS per column; ranges: static input range per tile row block
+    (float32, None = abs-max per input vector); adc_fs: ADC full scale per row block (uA,
+    float64, None = the chip's)."""
     v, tile_rows = F32(spec["device"]["readVoltage"]), spec["tileRows"]
     dac, adc = spec["dac"], spec["adc"]
-    m = np.abs(x).max(axis=1, keepdims=True)
-    m[~(m > 0)] = 1
-    q = x * (F32(1) / m)                                      # 1. DAC: x * (1/m), not x / m
-    if dac["bits"] > 0:
-        levels = F32(2 ** dac["bits"] - 1)
-        q = np.rint(q * levels) * (F32(1) / levels)
+    levels = F32(2 ** dac["bits"] - 1) if dac["bits"] > 0 else None
+    if ranges is None:
+        m = np.abs(x).max(axis=1, keepdims=True)
+        m[~(m > 0)] = 1
+        q = x * (F32(1) / m)                                  # 1. DAC: x * (1/m), not x / m
+        if levels is not None:
+            q = np.rint(q * levels) * (F32(1) / levels)
+    else:                                                     # 1. DAC, static: clamp(x * (1/R_b), -1, 1)
+        q = np.empty_like(x)
+        for b, r0 in enumerate(range(0, x.shape[1], tile_rows)):
+            qb = np.clip(x[:, r0:r0 + tile_rows] * (F32(1) / ranges[b]), F32(-1), F32(1))
+            q[:, r0:r0 + tile_rows] = qb if levels is None else np.rint(qb * levels) * (F32(1) / levels)
     dg = gp - gm
     acc = np.zeros((len(x), gp.shape[1]), F32)
     for sign, phase in ((1, np.maximum(q, F32(0))), (-1, np.maximum(-q, F32(0)))):
-        for r0 in range(0, len(gp), tile_rows):                # one tile row block
+        for b, r0 in enumerate(range(0, len(gp), tile_rows)):  # one tile row block
             i = v * (phase[:, r0:r0 + tile_rows] @ dg[r0:r0 + tile_rows])
             if adc["bits"] > 0:
-                fs = F32(adc["fullScaleMicroAmps"])
-                step = F32(adc["fullScaleMicroAmps"] / (2 ** (adc["bits"] - 1) - 1))   # float64, then float32
+                full = adc["fullScaleMicroAmps"] if adc_fs is None else float(adc_fs[b])
+                fs = F32(full)
+                step = F32(full / (2 ** (adc["bits"] - 1) - 1))   # float64, then float32
                 i = np.clip(np.rint(i * (F32(1) / step)) * step, -fs, fs)
-            acc = acc + F32(sign) * i
-    return (m * (F32(scale) / v)) * acc
+            gain = F32(sign) if ranges is None else F32(sign) * ranges[b]   # static: R_b back on digitally
+            acc = acc + gain * i
+    k = scales / v                                            # float32 w_o / V per column
+    return (m * k) * acc if ranges is None else k * acc
 
 
 def weighted(layer, x2, spec, periphery):
@@ -160,7 +182,9 @@ def weighted(layer, x2, spec, periphery):
         xj = x2[:, j * r:(j + 1) * r]
         c = slice(j * w, (j + 1) * w)
         if periphery == "chip":
-            out[:, c] = chip_product(xj, layer["gp"][:, c], layer["gm"][:, c], layer["weight_per_uS"], spec)
+            ranges = None if layer["input_range"] is None else layer["input_range"][j]
+            adc_fs = None if layer["adc_fs"] is None else layer["adc_fs"][j]
+            out[:, c] = chip_product(xj, layer["gp"][:, c], layer["gm"][:, c], layer["scales"][c], spec, ranges, adc_fs)
         else:
             out[:, c] = xj @ layer["W"][:, c]
     return out + layer["bias"]
@@ -258,27 +282,30 @@ def read_idx(path):
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
 
 
-def summary(path, f, arch, layers, pre):
-    root, chip, dev = f.attrs, f["chip"].attrs, f["chip/device"].attrs
-    dac, adc = f["chip/dac"].attrs, f["chip/adc"].attrs
+def summary(path, f, arch, layers, pre, spec):
+    root, dev, dac, adc = f.attrs, spec["device"], spec["dac"], spec["adc"]  # spec_json: in every version
     print(f"{path}: schema {root['format_version']}, {root['creator']}, {root['created_utc']}, "
           f"source {root['source']}, weights from {root['weights_from']}")
-    print(f"chip {chip['name']}: {f['tiles'].attrs['count']} tile(s) in use of {chip['tile_rows']}x"
-          f"{chip['tile_columns']} devices; {dev['name']}: {dev['levels']} levels over "
-          f"{dev['g_min_uS']}-{dev['g_max_uS']} uS, read at {dev['read_voltage_V']} V")
-    print(f"periphery: {dac['bits']}-bit DAC{' (bit-serial)' if dac['bit_serial'] else ''}, "
-          f"{adc['bits']}-bit ADC over +-{adc['full_scale_uA']} uA")
+    print(f"chip {spec['name']}: {f['tiles'].attrs['count']} tile(s) in use of {spec['tileRows']}x"
+          f"{spec['tileColumns']} devices; {dev['name']}: {dev['levels']} levels over "
+          f"{dev['gMinMicroSiemens']}-{dev['gMaxMicroSiemens']} uS, read at {dev['readVoltage']} V")
+    print(f"periphery: {dac['bits']}-bit DAC{' (bit-serial)' if dac['bitSerial'] else ''}, "
+          f"{adc['bits']}-bit ADC over +-{adc['fullScaleMicroAmps']} uA")
+    if "calibration" in f["provenance"].attrs:
+        print(f"calibrated: {f['provenance'].attrs['calibration']}")
     folded = pre.get("foldedNormalization")
     print(f"inputs: pixels / {pre['pixelDivisor']:g}, {pre['layout']}"
           + (f"; a normalisation is folded into layer {folded['intoLayer']}" if folded else ""))
     print(f"network {arch['name']} {arch['inputShape']}:")
     for i, layer in enumerate(layers):
         extra = ""
+        if "W" in layer and layer["input_scaling"] == "static":
+            extra = "  (static input ranges)"
         if "W" in layer:
             extra = (f"  {layer['rows']}x{layer['columns']} weights"
                      f"{' in ' + str(layer['groups']) + ' groups' if layer['groups'] > 1 else ''}"
                      f" in {layer['n_blocks']} block(s), {layer['weight_per_uS']:.5g} per uS, "
-                     f"|w| <= {np.abs(layer['W']).max():.4f}")
+                     f"|w| <= {np.abs(layer['W']).max():.4f}") + extra
         src = "" if layer["inputs"] == [i - 1] else f" <- {layer['inputs']}"
         print(f"  {i:3d} {layer['kind']:<16}{src}{extra}".rstrip())
 
@@ -302,7 +329,7 @@ def main():
             return
         arch, layers, pre = load_network(f)
         spec = json.loads(f["chip"].attrs["spec_json"])
-        summary(args.image, f, arch, layers, pre)
+        summary(args.image, f, arch, layers, pre, spec)
     images = read_idx(os.path.join(args.data, "t10k-images-idx3-ubyte.gz"))[:args.limit]
     labels = read_idx(os.path.join(args.data, "t10k-labels-idx1-ubyte.gz"))[:args.limit]
     h, w, c = arch["inputShape"]

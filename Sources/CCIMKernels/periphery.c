@@ -134,6 +134,33 @@ CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int b
     }
 }
 
+CIM_CLONES void cim_dac_quantize_static(const float *x, size_t rows, size_t cols, size_t block, const float *ranges, int bits,
+                                        float *xq) {
+    float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
+    float invL = bits > 0 ? 1.0f / levels : 0.0f;
+    size_t blocks = (cols + block - 1) / block;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *qr = xq + r * cols;
+        for (size_t b = 0; b < blocks; b++) {
+            size_t c0 = b * block, c1 = c0 + block < cols ? c0 + block : cols;
+            float inv = 1.0f / ranges[b];
+            if (bits > 0) {
+                for (size_t c = c0; c < c1; c++) {
+                    float v = xr[c] * inv;
+                    v = v > 1.0f ? 1.0f : (v < -1.0f ? -1.0f : v);
+                    qr[c] = __builtin_rintf(v * levels) * invL;
+                }
+            } else {
+                for (size_t c = c0; c < c1; c++) {
+                    float v = xr[c] * inv;
+                    qr[c] = v > 1.0f ? 1.0f : (v < -1.0f ? -1.0f : v);
+                }
+            }
+        }
+    }
+}
+
 CIM_CLONES void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, float *neg, uint8_t *rowNegative) {
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;

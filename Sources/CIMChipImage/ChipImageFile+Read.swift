@@ -18,10 +18,13 @@ extension ChipImageFile {
 
     /// Every problem of the file, one line each (empty = sound): schema version, required
     /// objects, types, shapes, ranges, placement, checksums.
-    public static func verify(path: String) -> [String] {
+    public static func verify(path: String) -> [String] { verifyWithVersion(path: path).problems }
+
+    /// ``verify(path:)`` and the file's schema version (as far as it was read).
+    public static func verifyWithVersion(path: String) -> (problems: [String], version: Int) {
         var reader = Reader(path: path)
         _ = reader.run()
-        return reader.problems
+        return (reader.problems, reader.version)
     }
 
     /// The image and the problems of a snapshot already taken (``HDF5Snapshot``), without the
@@ -38,7 +41,7 @@ extension ChipImageFile {
 struct Reader {
     let path: String
     var problems: [String] = []
-    /// The file's schema version (1 or 2), once read.
+    /// The file's schema version (1, 2 or 3), once read.
     var version = ChipImageFile.version
 
     init(path: String) { self.path = path }
@@ -133,6 +136,7 @@ struct Reader {
         var report = MappingReport(chip: spec.name, tilesUsed: tiles.count, tileCapacity: spec.tileCount, utilisation: 0, layers: [], checks: [])
         if let g = group(root, "provenance"), let names = try? g.attributeNames() {
             for n in names where n != "mapping_report" { provenance[n] = str(g, n) }
+            checkCalibrationRecord(provenance[CalibrationRecord.provenanceKey], layers: layers)
             if let text = str(g, "mapping_report") {
                 if let r = try? JSONDecoder().decode(MappingReport.self, from: Data(text.utf8)) { report = r } else {
                     problem("/provenance/mapping_report", "not a valid mapping report")
@@ -158,6 +162,13 @@ struct Reader {
 
     mutating func readChip(_ root: HDF5Node) -> ChipSpec? {
         guard let chip = group(root, "chip"), let text = str(chip, "spec_json") else { return nil }
+        if version >= 3 {
+            // stored once, read strictly: no unknown key, every value of its type, then validated
+            do { return try ChipDocument.parse(Array(text.utf8), label: "spec_json").spec } catch {
+                problem("/chip/spec_json", error.description)
+                return nil
+            }
+        }
         guard let spec = try? JSONDecoder().decode(ChipSpec.self, from: Data(text.utf8)) else {
             problem("/chip/spec_json", "not a valid chip spec")
             return nil
@@ -198,5 +209,37 @@ struct Reader {
             }
         }
         return spec
+    }
+}
+
+extension Reader {
+    /// A calibrated image (v3) records its calibration in `/provenance/calibration`, and the
+    /// layers agree with it: column scales in every weighted layer, static input ranges exactly
+    /// when the settings ask for them, tile ADC full scales exactly with `adcRange` `mse` (and
+    /// a quantising ADC). An uncalibrated image has no such record.
+    mutating func checkCalibrationRecord(_ text: String?, layers: [LayerImage]) {
+        let object = "/provenance/" + CalibrationRecord.provenanceKey
+        let calibrated = layers.filter { $0.calibration != nil }
+        guard let text else {
+            if !calibrated.isEmpty { problem(object, "missing, but layer \(calibrated[0].index) is calibrated") }
+            return
+        }
+        guard version >= 3 else { problem(object, "a calibration record in a version \(version) image (calibration needs version 3)"); return }
+        guard let record = try? JSONDecoder().decode(CalibrationRecord.self, from: Data(text.utf8)) else {
+            problem(object, "not a valid calibration record")
+            return
+        }
+        if let why = record.problem { problem(object, why); return }
+        let wantRanges = record.settings.inputRange != .absMax
+        for l in layers {
+            let name = "/network/" + ChipImageFile.layerName(l.index)
+            guard let c = l.calibration else { problem(name, "not calibrated, but the image records a calibration"); continue }
+            if (c.inputRanges != nil) != wantRanges {
+                problem(name + "/input_range", "\(c.inputRanges == nil ? "missing" : "present"), but the calibration's input range is \(record.settings.inputRange)")
+            }
+            if c.adcFullScalesMicroAmps != nil, record.settings.adcRange != .mse {
+                problem(name + "/adc_full_scale_uA", "present, but the calibration's ADC range is \(record.settings.adcRange.rawValue)")
+            }
+        }
     }
 }

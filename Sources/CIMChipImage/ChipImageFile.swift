@@ -5,8 +5,9 @@ import CIMMap
 import CIMNetwork
 import Foundation
 
-/// A ``ChipImage`` as an HDF5 file, schema version 2 (`schemas/chip-image-v2.md`); version 1
-/// files (`schemas/chip-image-v1.md`: a chain of the original layer kinds) still read.
+/// A ``ChipImage`` as an HDF5 file, schema version 3 (`schemas/chip-image-v3.md`: the chip
+/// stored once as `spec_json`, calibrated layers); version 2 (`schemas/chip-image-v2.md`) and
+/// version 1 files (`schemas/chip-image-v1.md`: a chain of the original layer kinds) still read.
 ///
 /// Writing goes to a temporary file next to the destination that is renamed into place only
 /// when complete, so an interrupted export never leaves a partial file or damages an existing
@@ -16,9 +17,9 @@ import Foundation
 public enum ChipImageFile {
     public static let format = "cimkit-chip-image"
     /// The version written.
-    public static let version = 2
+    public static let version = 3
     /// The versions read.
-    public static let readableVersions = 1...2
+    public static let readableVersions = 1...3
     /// Fields of a layer's `blocks` dataset (one row per block).
     public static let blockFields = ["tile", "row_start", "column_start", "rows", "columns", "tile_row", "tile_column"]
 
@@ -76,34 +77,10 @@ public enum ChipImageFile {
         try root.setAttribute("seed", Int(bitPattern: UInt(image.info.seed)))
         try root.setAttribute("source", image.info.source)
         try root.setAttribute("weights_from", image.info.weightsFrom)
-        // chip
+        // chip: the spec once, as a chip document (schemas/chip-spec.md)
         let s = image.spec
         let chip = try root.createGroup("chip")
-        try chip.setAttribute("name", s.name)
-        try chip.setAttribute("tile_rows", s.tileRows)
-        try chip.setAttribute("tile_columns", s.tileColumns)
-        try chip.setAttribute("tile_count", s.tileCount ?? 0)
         try chip.setAttribute("spec_json", json(s))
-        let dev = try chip.createGroup("device"), d = s.device
-        try dev.setAttribute("name", d.name)
-        try dev.setAttribute("levels", d.levels)
-        try dev.setAttribute("g_min_uS", d.gMinMicroSiemens)
-        try dev.setAttribute("g_max_uS", d.gMaxMicroSiemens)
-        try dev.setAttribute("read_voltage_V", d.readVoltage)
-        try dev.setAttribute("programming_sigma_uS", d.programmingSigmaMicroSiemens)
-        try dev.setAttribute("read_sigma_uS", d.readSigmaMicroSiemens)
-        try dev.setAttribute("max_write_trials", d.maxWriteTrials)
-        try dev.setAttribute("verify_tolerance_levels", d.verifyToleranceLevels)
-        try dev.setAttribute("stuck_rate", d.stuckRate)
-        try dev.setAttribute("drift_nu", d.driftNu)
-        let dac = try chip.createGroup("dac")
-        try dac.setAttribute("bits", s.dac.bits)
-        try dac.setAttribute("bit_serial", s.dac.bitSerial ? 1 : 0)
-        let adc = try chip.createGroup("adc")
-        try adc.setAttribute("bits", s.adc.bits)
-        try adc.setAttribute("full_scale_uA", s.adc.fullScaleMicroAmps)
-        try adc.setAttribute("noise_sigma_uA", s.adc.noiseSigmaMicroAmps)
-        try adc.setAttribute("columns_per_adc", s.adc.columnsPerADC)
         // network
         let net = try root.createGroup("network")
         let a = image.architecture
@@ -125,6 +102,13 @@ public enum ChipImageFile {
             try g.setAttribute("columns", l.columns)
             try g.setAttribute("groups", l.groups)
             try g.setAttribute("weight_per_uS", l.weightPerMicroSiemens)
+            try g.setAttribute("input_scaling", l.calibration?.inputRanges == nil ? "abs-max" : "static")
+            if let c = l.calibration {
+                let blocks = [l.groups, (l.rows + s.tileRows - 1) / s.tileRows]
+                try dataset(g, "column_weight_per_uS", shape: [l.columns], c.columnWeightPerMicroSiemens)
+                if let r = c.inputRanges { try dataset(g, "input_range", shape: blocks, r) }
+                if let f = c.adcFullScalesMicroAmps { try dataset(g, "adc_full_scale_uA", shape: blocks, f) }
+            }
             try dataset(g, "bias", shape: [l.columns], l.bias)
             let rows = l.blocks.flatMap { b in [b.tile, b.rowStart, b.columnStart, b.rows, b.columns, b.tileRow, b.tileColumn].map(Int32.init) }
             let blocks = try dataset(g, "blocks", shape: [l.blocks.count, blockFields.count], rows)

@@ -21,7 +21,9 @@ extension Reader {
         let checksummed: Set<String> = ["sha256"]
         expect(root, attributes: ["format", "format_version", "creator", "created_utc", "seed", "source", "weights_from"],
                groups: ["chip", "network", "tiles", "provenance", "source"])
-        if let chip = root.children["chip"] {
+        if version >= 3, let chip = root.children["chip"] {
+            expect(chip, attributes: ["spec_json"])
+        } else if let chip = root.children["chip"] {
             expect(chip, attributes: ["name", "spec_json", "tile_rows", "tile_columns", "tile_count"], groups: ["device", "dac", "adc"])
             if let g = chip.children["device"] {
                 expect(g, attributes: ["name", "levels", "g_min_uS", "g_max_uS", "read_voltage_V", "programming_sigma_uS", "read_sigma_uS",
@@ -41,8 +43,13 @@ extension Reader {
                 var datasets: [String: Set<String>] = [:]
                 for d in Self.kindDatasets[kind] ?? [] { datasets[d] = checksummed }
                 if spec.matrixShape != nil {
-                    attributes.formUnion(["rows", "columns", "weight_per_uS"] + (version >= 2 ? ["groups"] : []))
+                    attributes.formUnion(["rows", "columns", "weight_per_uS"] + (version >= 2 ? ["groups"] : [])
+                                         + (version >= 3 ? ["input_scaling"] : []))
                     datasets.merge(["bias": checksummed, "blocks": ["sha256", "fields"], "block_row_map": checksummed]) { a, _ in a }
+                    if version >= 3 {
+                        datasets.merge(["column_weight_per_uS": checksummed, "input_range": checksummed,
+                                        "adc_full_scale_uA": checksummed]) { a, _ in a }
+                    }
                 }
                 expect(g, attributes: attributes, datasets: datasets)
             }

@@ -91,10 +91,58 @@ extension Reader {
                 offset += f[3]
             }
             if offset != rowMap.count { problem(object + "/block_row_map", "\(rowMap.count) entries, the blocks need \(offset)") }
+            let calibration = version >= 3 ? readCalibration(g, object: object, rows: rows, columns: cols, groups: groups,
+                                                             scale: scale, spec: spec) : nil
             layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks,
-                                     groups: groups))
+                                     groups: groups, calibration: calibration))
         }
         return (arch, layers, affine, preprocessing)
+    }
+
+    /// A v3 weighted layer's calibration (`schemas/chip-image-v3.md`): `input_scaling`, and the
+    /// optional `column_weight_per_uS` `[columns]`, `input_range` and `adc_full_scale_uA`
+    /// `[groups, row_blocks]`, every value checked before use. `nil` when uncalibrated.
+    mutating func readCalibration(_ g: HDF5Node, object: String, rows: Int, columns: Int, groups: Int, scale: Double,
+                                  spec: ChipSpec) -> LayerCalibration? {
+        let scaling = str(g, "input_scaling")
+        if let scaling, scaling != "abs-max", scaling != "static" {
+            problem(object + "/input_scaling", "'\(scaling)' is not abs-max or static")
+        }
+        func has(_ name: String) -> Bool { (try? g.exists(name)) == true }
+        let blocks = [groups, (rows + spec.tileRows - 1) / spec.tileRows]
+        if has("input_range") != (scaling == "static") {
+            problem(object + "/input_range", has("input_range") ? "present, but input_scaling is \(scaling ?? "missing")" : "missing (input_scaling is static)")
+        }
+        guard has("column_weight_per_uS") else {
+            for name in ["input_range", "adc_full_scale_uA"] where has(name) {
+                problem(object + "/" + name, "a calibrated layer needs column_weight_per_uS")
+            }
+            return nil
+        }
+        guard let c = data(g, "column_weight_per_uS", shape: [columns], as: Double.self) else { return nil }
+        if let k = c.indices.first(where: { Self.scaleProblem(c[$0], spec: spec) != nil }) {
+            problem(object + "/column_weight_per_uS", "column \(k): " + Self.scaleProblem(c[k], spec: spec)!)
+            return nil
+        }
+        if c.max() != scale { problem(object + "/weight_per_uS", "\(scale), but the largest column scale is \(c.max() ?? 0)") }
+        var calibration = LayerCalibration(columnWeightPerMicroSiemens: c)
+        if has("input_range") {
+            guard let r = data(g, "input_range", shape: blocks, as: Float.self) else { return nil }
+            if let k = r.firstIndex(where: { !($0 >= CrossbarCalibration.minInputRange && $0 <= CrossbarCalibration.maxInputRange) }) {
+                problem(object + "/input_range", "element \(k) is \(r[k]), not in [\(CrossbarCalibration.minInputRange), \(CrossbarCalibration.maxInputRange)]")
+                return nil
+            }
+            calibration.inputRanges = r
+        }
+        if has("adc_full_scale_uA") {
+            guard let f = data(g, "adc_full_scale_uA", shape: blocks, as: Double.self) else { return nil }
+            if let k = f.firstIndex(where: { !($0.isFinite && $0 > 0 && $0 <= ADCConfig.maxMicroAmps) }) {
+                problem(object + "/adc_full_scale_uA", "element \(k) is \(f[k]) µA, not in (0, \(ADCConfig.maxMicroAmps)] µA")
+                return nil
+            }
+            calibration.adcFullScalesMicroAmps = f
+        }
+        return calibration
     }
 
     /// The tiles, or `nil` (with a problem) when their conductances cannot be read.

@@ -23,9 +23,18 @@ extension CrossbarLayer {
         defer { scratch = s }
         grow(&s.xq, n); grow(&s.scale, rows); grow(&s.partial, m); grow(&s.acc, m)
         let dacBits = Int32(spec.dac.bits)
-        s.xq.withUnsafeMutableBufferPointer { q in
-            s.scale.withUnsafeMutableBufferPointer { sc in
-                cim_dac_quantize(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!)
+        let ranges = calibration?.inputRanges
+        if let ranges {
+            s.xq.withUnsafeMutableBufferPointer { q in
+                ranges.withUnsafeBufferPointer { rp in
+                    cim_dac_quantize_static(input, rows, inputs, spec.tileRows, rp.baseAddress!, dacBits, q.baseAddress!)
+                }
+            }
+        } else {
+            s.xq.withUnsafeMutableBufferPointer { q in
+                s.scale.withUnsafeMutableBufferPointer { sc in
+                    cim_dac_quantize(input, rows, inputs, dacBits, q.baseAddress!, sc.baseAddress!)
+                }
             }
         }
         let signed = s.xq.withUnsafeBufferPointer { cim_any_negative($0.baseAddress!, n) } != 0
@@ -60,6 +69,11 @@ extension CrossbarLayer {
                 }
                 for rb in 0..<rowBlocks {
                     let r0 = rb * spec.tileRows, r1 = min(inputs, r0 + spec.tileRows)
+                    var step = step, fullScale = fullScale
+                    if let f = calibration?.adcFullScales, spec.adc.bits > 0 {
+                        step = Float(f[rb] / Double((1 << (spec.adc.bits - 1)) - 1))
+                        fullScale = Float(f[rb])
+                    }
                     s.partial.withUnsafeMutableBufferPointer { pp in
                         gDiff.withUnsafeBufferPointer { dp in
                             BLAS.sgemm(m: rows, n: outputs, k: r1 - r0, alpha: v, a: xp.baseAddress! + r0, lda: inputs,
@@ -82,16 +96,33 @@ extension CrossbarLayer {
                         }
                         if observation != nil {
                             for r in 0..<rows where phase > 0 || s.rowNegative[r] != 0 {  // conversions that happen
-                                observation!.record(UnsafeBufferPointer(rebasing: pp[(r * outputs)..<((r + 1) * outputs)]), fullScale: fullScale)
+                                observation!.record(UnsafeBufferPointer(rebasing: pp[(r * outputs)..<((r + 1) * outputs)]), fullScale: fullScale, block: rb)
                             }
                         }
                         cim_adc_quantize(pp.baseAddress!, m, step, fullScale)
+                        let gain = ranges.map { phase * $0[rb] } ?? phase  // static ranges: R_b back on digitally
                         s.acc.withUnsafeMutableBufferPointer { acc in
-                            for i in 0..<m { acc[i] += phase * pp[i] }
+                            for i in 0..<m { acc[i] += gain * pp[i] }
                         }
                     }
                 }
             }
+        }
+        if let c = calibration {
+            // y += (m_r · (w_o / V)) · acc (abs-max), or (w_o / V) · acc (static ranges, R_b applied above)
+            let k = c.columnScales.map { $0 / v }
+            s.acc.withUnsafeBufferPointer { acc in
+                for r in 0..<rows {
+                    let a = acc.baseAddress! + r * outputs, y = output + r * stride
+                    if ranges == nil {
+                        let sr = s.scale[r]
+                        for o in 0..<outputs { y[o] += (sr * k[o]) * a[o] }
+                    } else {
+                        for o in 0..<outputs { y[o] += k[o] * a[o] }
+                    }
+                }
+            }
+            return
         }
         let k = weightPerMicroSiemens / v
         s.acc.withUnsafeBufferPointer { acc in
@@ -114,16 +145,32 @@ public struct ADCObservation: Sendable {
     public private(set) var conversions = 0
     public private(set) var clipped = 0
     public private(set) var magnitudes: [Float] = []
+    /// The row block (tile row) of each magnitude.
+    public private(set) var blocks: [Int32] = []
 
     public init() {}
 
-    mutating func record(_ currents: UnsafeBufferPointer<Float>, fullScale: Float) {
+    mutating func record(_ currents: UnsafeBufferPointer<Float>, fullScale: Float, block: Int) {
         conversions += currents.count
         for v in currents {
             let a = abs(v)
             if a > fullScale { clipped += 1 }
             magnitudes.append(a)
+            blocks.append(Int32(block))
         }
+    }
+
+    /// The magnitudes (µA) recorded for row block `block`.
+    public func magnitudes(block: Int) -> [Float] {
+        zip(magnitudes, blocks).compactMap { $0.1 == Int32(block) ? $0.0 : nil }
+    }
+
+    /// Adds another observation's conversions (e.g. of another group of a grouped layer).
+    public mutating func merge(_ other: ADCObservation) {
+        conversions += other.conversions
+        clipped += other.clipped
+        magnitudes += other.magnitudes
+        blocks += other.blocks
     }
 
     /// Fraction of conversions that clipped.

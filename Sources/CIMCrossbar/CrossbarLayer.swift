@@ -17,7 +17,9 @@ import CIMDevice
 /// `I = V · x_q · (G⁺ − G⁻)` µA by GEMM (all column blocks of a tile row at once: they are
 /// independent columns); (3) read noise and ADC noise as one Gaussian per output (below);
 /// (4) the ADC of each tile (``ADCConfig``); (5) digitally: sum the tiles' partial sums and the
-/// phases, and scale by `s · weightPerMicroSiemens / V` into weight units.
+/// phases, and scale by `s · weightPerMicroSiemens / V` into weight units. A calibrated layer
+/// (``CrossbarCalibration``) uses static input ranges, its tiles' own ADC full scales and a
+/// scale per column instead (see ``accumulateProduct(input:rows:into:outputStride:noise:observation:)``).
 ///
 /// **Read noise as output noise.** Every read of a device adds an independent N(0, σ_r) µS.
 /// One output of one tile, read with inputs `x_i ∈ [0, 1]`, gets noise
@@ -38,6 +40,9 @@ public struct CrossbarLayer: Sendable {
     public private(set) var targetPlus: [Float], targetMinus: [Float]
     /// Stuck devices (0 = free, 1 = stuck at gMin, 2 = stuck at gMax); empty when none.
     public private(set) var stuckPlus: [UInt8] = [], stuckMinus: [UInt8] = []
+    /// Column scales, static input ranges and ADC full scales chosen at export
+    /// (``CrossbarCalibration``); `nil` = the layer's one scale, abs-max inputs, the spec's ADC.
+    public private(set) var calibration: CrossbarCalibration?
     var gDiff: [Float]
     var scratch = Scratch()
 
@@ -84,6 +89,12 @@ public struct CrossbarLayer: Sendable {
         self.targetPlus = targetPlus; self.targetMinus = targetMinus
         self.stuckPlus = stuckPlus; self.stuckMinus = stuckMinus
         gDiff = zip(gPlus, gMinus).map { $0 - $1 }
+    }
+
+    /// Sets (or, with `nil`, removes) the layer's calibration after checking it against the layer.
+    public mutating func calibrate(_ c: CrossbarCalibration?) throws(CIMError) {
+        try c?.validate(outputs: outputs, rowBlocks: rowBlocks)
+        calibration = c
     }
 
     /// Tile rows (row blocks) the layer spans.

@@ -45,8 +45,8 @@ extension ChipImage {
             let l = layers[next]
             let (p, m) = layerTargets(next)
             var w = [Float](repeating: 0, count: l.rows * l.columns)
-            let s = Float(l.weightPerMicroSiemens)
-            for r in 0..<l.rows { for c in 0..<l.columns { w[c * l.rows + r] = s * (p[r * l.columns + c] - m[r * l.columns + c]) } }
+            let s = l.columnScales
+            for r in 0..<l.rows { for c in 0..<l.columns { w[c * l.rows + r] = s[c] * (p[r * l.columns + c] - m[r * l.columns + c]) } }
             params += w
             params += l.bias
             next += 1
@@ -75,9 +75,13 @@ extension ChipImage {
             let whole = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
                                           gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
             if l.groups == 1 {
-                out[l.index] = whole
+                var x = whole
+                try x.calibrate(l.crossbarCalibration(group: 0, rowBlocks: x.rowBlocks))
+                out[l.index] = x
             } else {
-                grouped[l.index] = try whole.splitColumns(into: l.groups)
+                var parts = try whole.splitColumns(into: l.groups)
+                for j in parts.indices { try parts[j].calibrate(l.crossbarCalibration(group: j, rowBlocks: parts[j].rowBlocks)) }
+                grouped[l.index] = parts
             }
         }
         return ChipEngine(layers: out, noise: noise, grouped: grouped)

@@ -74,7 +74,8 @@ public struct LayerImage: Sendable, Equatable {
     /// Rows of the weight matrix (layer inputs; conv: kh·kw·in in (kh, kw, c) order) and
     /// columns (outputs).
     public var rows: Int, columns: Int
-    /// Weight units per µS of G⁺ − G⁻ (one scale per layer).
+    /// Weight units per µS of G⁺ − G⁻ (one scale per layer; with ``calibration``, the largest
+    /// column scale, and the column scales are used).
     public var weightPerMicroSiemens: Double
     /// Digital bias, `[columns]`.
     public var bias: [Float]
@@ -84,8 +85,12 @@ public struct LayerImage: Sendable, Equatable {
     /// columns `j·columns/groups ..< (j+1)·columns/groups`, driven by its own inputs; no block
     /// spans two groups.
     public var groups: Int
+    /// Column scales, static input ranges and tile ADC full scales (`cim export --calibrate`); `nil` = uncalibrated.
+    public var calibration: LayerCalibration?
 
-    public init(index: Int, rows: Int, columns: Int, weightPerMicroSiemens: Double, bias: [Float], blocks: [TileBlock], groups: Int = 1) {
+    public init(index: Int, rows: Int, columns: Int, weightPerMicroSiemens: Double, bias: [Float], blocks: [TileBlock], groups: Int = 1,
+                calibration: LayerCalibration? = nil) {
+        self.calibration = calibration
         self.index = index
         self.rows = rows
         self.columns = columns
@@ -97,6 +102,22 @@ public struct LayerImage: Sendable, Equatable {
 
     /// Columns of one group.
     public var groupColumns: Int { columns / max(groups, 1) }
+
+    /// Weight units per µS of each column, float32 as the product uses them: the calibration's
+    /// column scales, or the layer's one scale for every column.
+    public var columnScales: [Float] {
+        calibration.map { $0.columnWeightPerMicroSiemens.map { Float($0) } }
+            ?? [Float](repeating: Float(weightPerMicroSiemens), count: columns)
+    }
+
+    /// The ``CrossbarCalibration`` of group `group` with `rowBlocks` row blocks, or `nil`.
+    public func crossbarCalibration(group: Int, rowBlocks: Int) -> CrossbarCalibration? {
+        guard let c = calibration else { return nil }
+        let w = groupColumns, blocks = (group * rowBlocks)..<((group + 1) * rowBlocks)
+        return CrossbarCalibration(columnScales: Array(columnScales[(group * w)..<((group + 1) * w)]),
+                                   inputRanges: c.inputRanges.map { Array($0[blocks]) },
+                                   adcFullScales: c.adcFullScalesMicroAmps.map { Array($0[blocks]) })
+    }
 }
 
 /// One affine layer of an image (``LayerSpec/affine(channels:)``): digital, never on a tile.

@@ -12,6 +12,7 @@ extension Mapper {
         var net = try image.quantizedNetwork()
         var recorder = RecordingProduct(maxRows: 20_000)
         _ = net.forward(calibration, training: false, engine: &recorder)
+        if let settings = config.calibration { try calibrate(&image, settings: settings, recorder: recorder) }
         var engine = try image.engine(noise: nil)
         var rng = RandomGenerator(seed: config.seed, stream: "map/programming")
         let draws = (0..<config.monteCarloDraws).map { _ in image.program(rng: &rng) }
@@ -32,15 +33,17 @@ extension Mapper {
             // (1) programming error
             if !draws.isEmpty {
                 let (tp, tm) = image.layerTargets(k)
+                let scales = l.columnScales
+                func groupScales(_ first: Int) -> [Float] { Array(scales[first..<(first + width)]) }
                 let y0 = parts.map { Self.product($0.x, plus: columns(tp, $0.first), minus: columns(tm, $0.first), inputs: l.rows,
-                                                  columns: width, scale: l.weightPerMicroSiemens) }
+                                                  columns: width, scales: groupScales($0.first)) }
                 let norm0 = y0.joined().reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
                 var errors: [Double] = []
                 for d in draws {
                     var e = 0.0
                     for (j, part) in parts.enumerated() {
                         let y = Self.product(part.x, plus: columns(d[k].plus, part.first), minus: columns(d[k].minus, part.first),
-                                             inputs: l.rows, columns: width, scale: l.weightPerMicroSiemens)
+                                             inputs: l.rows, columns: width, scales: groupScales(part.first))
                         e += zip(y, y0[j]).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
                     }
                     errors.append(norm0 > 0 ? e.squareRoot() / norm0 : 0)
@@ -77,7 +80,11 @@ extension Mapper {
             image.report.layers[k].adcMaxMicroAmps = q[1]
             image.report.layers[k].adcP999MicroAmps = p999
             let adc = image.spec.adc
-            let range = adc.bits > 0 ? String(format: " beyond ±%g µA", adc.fullScaleMicroAmps) : " clipped (ideal ADC: no range)"
+            var range = adc.bits > 0 ? String(format: " beyond ±%g µA", adc.fullScaleMicroAmps) : " clipped (ideal ADC: no range)"
+            if adc.bits > 0, let f = l.calibration?.adcFullScalesMicroAmps, let lo = f.min(), let hi = f.max() {
+                range = lo == hi ? String(format: " beyond the calibrated ±%.2f µA", lo)
+                                 : String(format: " beyond the calibrated ±%.2f…%.2f µA", lo, hi)
+            }
             image.report.checks.append(.init(
                 name: "adc-clipping layer \(l.index)", value: o.clippingRate, threshold: config.maxADCClippingRate,
                 passed: o.clippingRate <= config.maxADCClippingRate,
@@ -86,11 +93,10 @@ extension Mapper {
         }
     }
 
-    /// `y = x · Wᵀ` for `x` `[n, inputs]`, with `W = scale · (G⁺ − G⁻)` from `[inputs, columns]`
+    /// `y = x · Wᵀ` for `x` `[n, inputs]`, with `W[i, c] = scales[c] · (G⁺ − G⁻)` from `[inputs, columns]`
     /// conductances.
-    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scale: Double) -> [Float] {
-        let s = Float(scale)
-        let d = zip(plus, minus).map { s * ($0 - $1) }
+    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scales: [Float]) -> [Float] {
+        let d = plus.indices.map { scales[$0 % columns] * (plus[$0] - minus[$0]) }
         let rows = x.count / inputs
         var y = [Float](repeating: 0, count: rows * columns)
         x.withUnsafeBufferPointer { xp in

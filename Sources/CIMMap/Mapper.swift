@@ -27,6 +27,9 @@ public struct Mapper {
         let arch = model.network.architecture
         let weighted = arch.layers.indices.filter { arch.layers[$0].matrixShape != nil }
         guard !weighted.isEmpty else { throw .invalidConfig(field: "model", reason: "\(arch.name) has no weighted layers") }
+        if config.calibration != nil, calibration == nil {
+            throw .invalidConfig(field: "calibration", reason: "calibrating needs calibration images (none were given)")
+        }
         let from: MappingConfig.WeightSource = model.source == nil ? .digital : config.weightsFrom
         var quantized: [QuantizedLayer] = []
         for i in weighted {
@@ -35,7 +38,8 @@ public struct Mapper {
             if let bad = w.firstIndex(where: { !$0.isFinite }) {
                 throw .invalidConfig(field: "layers.\(i).weight[\(bad)]", reason: "\(w[bad]) is not finite")
             }
-            quantized.append(Quantizer.quantize(weights: w, rows: rows, columns: cols, device: spec.device))
+            quantized.append(Quantizer.quantize(weights: w, rows: rows, columns: cols, device: spec.device,
+                                                clip: config.calibration?.weightClip))
         }
         // Placement (defect-aware when a map is given).
         let stuck: [Int: [Int: DefectMap.State]] = defects.map { map in
@@ -88,7 +92,8 @@ public struct Mapper {
         let layers = weighted.enumerated().map { k, i in
             LayerImage(index: i, rows: quantized[k].rows, columns: quantized[k].columns,
                        weightPerMicroSiemens: quantized[k].weightPerMicroSiemens, bias: model.bias(layer: i), blocks: placed.blocks[k],
-                       groups: arch.layers[i].groups)
+                       groups: arch.layers[i].groups,
+                       calibration: quantized[k].columnScales.map { LayerCalibration(columnWeightPerMicroSiemens: $0) })
         }
         var reportLayers = weighted.enumerated().map { k, i in
             MappingReport.Layer(index: i, rows: quantized[k].rows, columns: quantized[k].columns, blocks: placed.blocks[k].count,
@@ -117,10 +122,17 @@ public struct Mapper {
                                 passed: total <= config.maxDefectConflicts,
                                 detail: "\(total) stuck devices disagree with their targets after defect-aware placement"))
         }
+        var provenance = model.provenance
+        if let settings = config.calibration, let calibration {
+            let record = CalibrationRecord(settings: settings, images: calibration.shape.first ?? 0,
+                                           inputShape: Array(calibration.shape.dropFirst()),
+                                           inputSHA256: calibration.data.withUnsafeBytes { SHA256.hex(of: $0) })
+            provenance[CalibrationRecord.provenanceKey] = record.jsonText
+        }
         var image = ChipImage(
             info: ImageInfo(creator: creator, createdUTC: ISO8601DateFormatter().string(from: Date()), seed: config.seed,
                             source: model.source.map { "on-chip \($0.rule)" } ?? "digital", weightsFrom: from.rawValue),
-            spec: spec, architecture: arch, layers: layers, tiles: tiles, source: model.source, provenance: model.provenance,
+            spec: spec, architecture: arch, layers: layers, tiles: tiles, source: model.source, provenance: provenance,
             report: MappingReport(chip: spec.name, tilesUsed: placed.tiles, tileCapacity: capacity,
                                   utilisation: Double(used) / Double(max(placed.tiles * cells, 1)), layers: reportLayers, checks: checks),
             preprocessing: model.preprocessing, affineLayers: model.affineLayers())

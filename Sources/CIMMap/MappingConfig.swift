@@ -19,6 +19,9 @@ public struct MappingConfig: Codable, Sendable, Equatable {
     public var maxADCClippingRate: Double = 0.01
     /// Threshold of the defect check: stuck devices that disagree with their target.
     public var maxDefectConflicts: Int = 0
+    /// Calibration on the calibration set (`--calibrate`); `nil` = one scale per layer, abs-max
+    /// inputs and the chip's ADC full scale (as before calibration existed).
+    public var calibration: CalibrationConfig? = nil
 
     public init(spec: ChipSpec) { self.spec = spec }
 
@@ -39,6 +42,7 @@ public struct MappingConfig: Codable, Sendable, Equatable {
         guard maxADCClippingRate.isFinite, (0...1).contains(maxADCClippingRate) else {
             throw .invalidConfig(field: "maxADCClippingRate", reason: "\(maxADCClippingRate) must be in [0, 1]")
         }
+        try calibration?.validate()
         guard maxDefectConflicts >= 0 else { throw .invalidConfig(field: "maxDefectConflicts", reason: "\(maxDefectConflicts) must be ≥ 0") }
     }
 }

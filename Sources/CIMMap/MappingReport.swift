@@ -49,6 +49,12 @@ public struct MappingReport: Codable, Sendable, Equatable {
         public var adcP999MicroAmps: Double?
         /// Stuck devices under this layer whose stuck value differs from the target.
         public var defectConflicts: Int?
+        /// Calibrated layers (`--calibrate`): the smallest and largest column scale (weight
+        /// units per µS), the static input range of each group's row blocks (input units; absent
+        /// with abs-max scaling) and each tile's ADC full scale (µA; absent with the chip's).
+        public var columnScaleRange: [Double]?
+        public var inputRanges: [Double]?
+        public var adcFullScalesMicroAmps: [Double]?
 
         public init(index: Int, rows: Int, columns: Int, blocks: Int, tiles: [Int], weightPerMicroSiemens: Double,
                     quantizationRelativeRMS: Double, quantizationMaxAbs: Double, clippedFraction: Double, levelHistogram: [Int]) {

@@ -4,8 +4,10 @@ import CIMDevice
 public struct QuantizedLayer: Sendable {
     /// Rows (layer inputs) and columns (outputs).
     public let rows: Int, columns: Int
-    /// Weight units per µS.
+    /// Weight units per µS (with column scales: the largest of them).
     public let weightPerMicroSiemens: Double
+    /// Weight units per µS of each column (`--calibrate`), or `nil` for one scale per layer.
+    public var columnScales: [Double]? = nil
     /// Target conductances, µS, `[rows, columns]`.
     public var targetPlus: [Float], targetMinus: [Float]
     /// Level indices (empty for a continuous device).
@@ -16,7 +18,7 @@ public struct QuantizedLayer: Sendable {
 
     /// The weight the targets hold, at `[row, column]`.
     public func weight(_ r: Int, _ c: Int) -> Float {
-        Float(weightPerMicroSiemens) * (targetPlus[r * columns + c] - targetMinus[r * columns + c])
+        Float(columnScales?[c] ?? weightPerMicroSiemens) * (targetPlus[r * columns + c] - targetMinus[r * columns + c])
     }
 }
 
@@ -26,13 +28,27 @@ public struct QuantizedLayer: Sendable {
 /// uses the whole window and nothing clips. A weight w becomes the difference
 /// `d = w / scale` µS, rounded to whole levels `k = round(d/Δ)` (devices with levels), and the
 /// pair `G⁺ = gMin + max(k, 0)·Δ`, `G⁻ = gMin + max(−k, 0)·Δ` (one device stays at gMin).
+///
+/// With a clipping rule (`cim export --calibrate`), one scale per column instead:
+/// `scale_c = a_c / (gMax − gMin)` with `a_c` the column's largest |w|, a percentile of its |w|
+/// or k·σ of its weights (at most its largest |w|); weights beyond `a_c` clip to the extreme
+/// level difference and are counted in ``QuantizedLayer/clippedFraction``.
 public enum Quantizer {
-    /// - Parameter weights: `[columns, rows]` (the network's `[out, in]` layout).
-    public static func quantize(weights: [Float], rows: Int, columns: Int, device: DeviceModel) -> QuantizedLayer {
+    /// - Parameters:
+    ///   - weights: `[columns, rows]` (the network's `[out, in]` layout).
+    ///   - clip: per-column scales with this clipping rule; `nil` = one scale per layer (max |w|).
+    public static func quantize(weights: [Float], rows: Int, columns: Int, device: DeviceModel,
+                                clip: CalibrationConfig.WeightClip? = nil) -> QuantizedLayer {
         precondition(weights.count == rows * columns, "Quantizer: \(weights.count) weights for \(rows)×\(columns)")
         let lo = device.gMinMicroSiemens, width = device.gMaxMicroSiemens - lo
         let maxAbs = Double(weights.map { abs($0) }.max() ?? 0)
-        let scale = maxAbs > 0 ? maxAbs / width : 1 / width
+        let layerScale = maxAbs > 0 ? maxAbs / width : 1 / width
+        let columnScales = clip.map { rule in
+            (0..<columns).map { c -> Double in
+                let a = clipValue(weights[(c * rows)..<((c + 1) * rows)], rule: rule)
+                return a > 0 ? a / width : layerScale
+            }
+        }
         let leveled = device.levels >= 2
         let top = leveled ? device.levels - 1 : 0
         let delta = device.levelSpacingMicroSiemens
@@ -42,6 +58,7 @@ public enum Quantizer {
         var hist = [Int](repeating: 0, count: leveled ? 2 * top + 1 : 0)
         var err2 = 0.0, w2 = 0.0, maxErr = 0.0, clipped = 0
         for c in 0..<columns {
+            let scale = columnScales?[c] ?? layerScale
             for r in 0..<rows {
                 let w = Double(weights[c * rows + r])
                 let d = w / scale
@@ -69,8 +86,27 @@ public enum Quantizer {
                 maxErr = max(maxErr, abs(wq - w))
             }
         }
-        return QuantizedLayer(rows: rows, columns: columns, weightPerMicroSiemens: scale, targetPlus: tp, targetMinus: tm,
+        return QuantizedLayer(rows: rows, columns: columns, weightPerMicroSiemens: columnScales?.max() ?? layerScale,
+                              columnScales: columnScales, targetPlus: tp, targetMinus: tm,
                               levelPlus: lp, levelMinus: lm, relativeRMS: w2 > 0 ? (err2 / w2).squareRoot() : 0,
                               maxAbsError: maxErr, clippedFraction: Double(clipped) / Double(max(n, 1)), levelHistogram: hist)
+    }
+
+    /// The |w| a column's extreme level difference stands for, under `rule`.
+    static func clipValue(_ w: ArraySlice<Float>, rule: CalibrationConfig.WeightClip) -> Double {
+        let mags = w.map { Double(abs($0)) }
+        let largest = mags.max() ?? 0
+        switch rule {
+        case .max:
+            return largest
+        case .percentile(let p):  // nearest rank
+            let sorted = mags.sorted()
+            let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+            return sorted.isEmpty ? 0 : sorted[min(max(rank, 1), sorted.count) - 1]
+        case .sigma(let k):
+            let n = Double(w.count), mean = w.reduce(0.0) { $0 + Double($1) } / n
+            let sd = (w.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+            return min(k * sd, largest)
+        }
     }
 }

@@ -46,6 +46,18 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "Threshold of the ADC check: fraction of clipped conversions.")
     var maxAdcClipping = 0.01
 
+    @Flag(help: "Calibrate on the calibration images: a weight scale per column, static input ranges, each tile's ADC full scale (stored in the image, schema v3).")
+    var calibrate = false
+
+    @Option(help: ArgumentHelp("With --calibrate: the |w| of a column's extreme level: max, percentile:P or sigma:K.", valueName: "rule"))
+    var weightClip = "max"
+
+    @Option(help: ArgumentHelp("With --calibrate: input scaling for the DAC: quantile:Q (a static range per tile row block), max, or abs-max (per input vector).", valueName: "rule"))
+    var inputRange = "quantile:0.99995"
+
+    @Option(help: ArgumentHelp("With --calibrate: each tile's ADC full scale: mse (least quantisation plus clipping error, at most the chip's) or chip.", valueName: "rule"))
+    var adcRange = CalibrationConfig.ADCRange.mse.rawValue
+
     @Option(help: "Defect map (JSON) of the physical chip: stuck devices to avoid.")
     var defects: String?
 
@@ -72,6 +84,23 @@ struct MappingOptions: ParsableArguments {
         c.maxProgrammingRelativeError = maxProgrammingError
         c.maxADCClippingRate = maxAdcClipping
         guard calibration >= 0 else { throw .invalidConfig(field: "--calibration", reason: "\(calibration) must be ≥ 0") }
+        if calibrate {
+            func flag<T>(_ name: String, _ parse: () throws(CIMError) -> T) throws(CIMError) -> T {
+                do { return try parse() } catch {
+                    guard case let .invalidConfig(_, reason) = error else { throw error }
+                    throw .invalidConfig(field: name, reason: reason)
+                }
+            }
+            let clip = try flag("--weight-clip") { () throws(CIMError) in try CalibrationConfig.WeightClip(parsing: weightClip) }
+            let range = try flag("--input-range") { () throws(CIMError) in try CalibrationConfig.InputRange(parsing: inputRange) }
+            guard let adc = CalibrationConfig.ADCRange(rawValue: adcRange) else {
+                throw .invalidConfig(field: "--adc-range", reason: "'\(adcRange)' is not mse or chip")
+            }
+            guard calibration > 0 else { throw .invalidConfig(field: "--calibrate", reason: "needs calibration images (--calibration must be > 0)") }
+            c.calibration = CalibrationConfig(weightClip: clip, inputRange: range, adcRange: adc)
+        } else if weightClip != "max" || inputRange != "quantile:0.99995" || adcRange != CalibrationConfig.ADCRange.mse.rawValue {
+            throw .invalidConfig(field: "--calibrate", reason: "--weight-clip, --input-range and --adc-range need --calibrate")
+        }
         // the library's checks name its fields; name the flags instead
         guard (0...MappingConfig.maxMonteCarloDraws).contains(monteCarlo) else {
             throw .invalidConfig(field: "--monte-carlo", reason: "\(monteCarlo) must be from 0 to \(MappingConfig.maxMonteCarloDraws)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CIMChipImage
+import CIMMap
 
 /// `cim verify`: is a chip image sound?
 struct Verify: ParsableCommand {
@@ -11,9 +12,9 @@ struct Verify: ParsableCommand {
     var image: String
 
     func run() throws {
-        let problems = ChipImageFile.verify(path: image)
+        let (problems, version) = ChipImageFile.verifyWithVersion(path: image)
         guard problems.isEmpty else { throw LineFailures(lines: problems.map { "\(image): \($0)" }) }
         let img = try ChipImageFile.read(path: image)
-        print("ok: \(image) is a sound chip image (schema \(ChipImageFile.version), chip \(img.spec.name), \(img.tiles.count) tiles, \(img.layers.count) weighted layers)")
+        print("ok: \(image) is a sound chip image (schema \(version), \(img.provenance[CalibrationRecord.provenanceKey] == nil ? "" : "calibrated, ")chip \(img.spec.name), \(img.tiles.count) tiles, \(img.layers.count) weighted layers)")
     }
 }

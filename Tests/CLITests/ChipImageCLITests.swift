@@ -1,8 +1,10 @@
 import CHDF5
+import CIMChipImage
 import CIMCore
 import CIMHDF5
 import CIMNetwork
 import CIMTrain
+import CIMMap
 import Foundation
 import Testing
 
@@ -83,6 +85,23 @@ extension CLITests {
             #expect(r.stdout.isEmpty, "stdout: \(r.stdout)")
             let after: [String] = listing(dir)
             #expect(after == before, "export left files behind: \(after)")
+        }
+
+        @Test("export --calibrate writes a calibrated v3 image that verifies and evaluates; the report shows the calibrated full scales")
+        func calibratedExport() throws {
+            let dir = try modelDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try cli.cim(["export", dir + "/model.safetensors", "--out", dir + "/cal.h5", "--calibration", "32", "--monte-carlo", "0",
+                                 "--calibrate", "--weight-clip", "percentile:99.5"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(r.stdout.contains("beyond the calibrated ±"), "\(r.stdout)")
+            let v = try cli.cim(["verify", dir + "/cal.h5"])
+            #expect(v.status == 0 && v.stdout.contains("schema 3, calibrated,"), "\(v.stdout) \(v.stderr)")
+            let image = try ChipImageFile.read(path: dir + "/cal.h5")
+            let record = try JSONDecoder().decode(CalibrationRecord.self, from: Data(try #require(image.provenance["calibration"]).utf8))
+            #expect(record.images == 32 && record.settings.weightClip == .percentile(99.5) && record.problem == nil)
+            let e = try cli.cim(["evaluate", dir + "/cal.h5", "--trials", "1", "--test-limit", "100", "--out", dir + "/eval", "--quiet"])
+            #expect(e.status == 0, "stderr: \(e.stderr)")
         }
 
         @Test("export onto an existing file needs --overwrite; the file stays byte-identical")
@@ -171,7 +190,8 @@ enum ImageDamage: String, CaseIterable, Sendable, CustomTestStringConvertible {
 enum BadExport: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case unknownChip, unknownWeights, outNotH5, negativeCalibration, negativeCalibrationSpaced, negativeMonteCarlo,
          negativeMonteCarloSpaced, clippingAboveOne, zeroProgrammingError, missingDefects, defectOutsideTile, missingModel,
-         nanWeight, damagedModelHeader
+         nanWeight, damagedModelHeader, badWeightClip, badInputRange, badADCRange, calibrationFlagWithoutCalibrate,
+         calibrateWithoutImages
 
     var testDescription: String { rawValue }
 
@@ -194,6 +214,11 @@ enum BadExport: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try Data(#"{"tiles": [{"tile": 0, "stuck": [{"row": 300, "column": 2, "state": "low"}]}]}"#.utf8)
                 .write(to: URL(fileURLWithPath: defects))
             return ([model, "--out", out, "--defects", defects] + fast, defects)
+        case .badWeightClip: return ([model, "--out", out, "--calibrate", "--weight-clip", "percentile:0", "--monte-carlo", "0"], "--weight-clip")
+        case .badInputRange: return ([model, "--out", out, "--calibrate", "--input-range", "quantile:2", "--monte-carlo", "0"], "--input-range")
+        case .badADCRange: return ([model, "--out", out, "--calibrate", "--adc-range", "wide", "--monte-carlo", "0"], "--adc-range")
+        case .calibrationFlagWithoutCalibrate: return ([model, "--out", out, "--weight-clip", "sigma:3"] + fast, "--calibrate")
+        case .calibrateWithoutImages: return ([model, "--out", out, "--calibrate"] + fast, "--calibrate")
         case .missingModel: return ([dir + "/nothing.safetensors", "--out", out] + fast, dir + "/nothing.safetensors")
         case .nanWeight:
             var archive = try TensorArchive.read(path: model)

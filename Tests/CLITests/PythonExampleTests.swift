@@ -22,7 +22,7 @@ let h5pyAvailable: Bool = {
     return p.terminationStatus == 0
 }()
 
-/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v2.md):
+/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v3.md):
 /// its noiseless accuracy must equal CIMKit's, and its metadata must satisfy the JSON schema.
 @Suite("scripts/chip_image_infer.py", .serialized)
 struct PythonExampleTests {
@@ -97,11 +97,11 @@ struct PythonExampleTests {
         #expect(abs(swift - numpy) <= 0.001 + 1e-12, "Swift \(swift) vs NumPy \(numpy)")
         #expect(swift > 0.6, "the comparison needs a model that has learnt something: \(swift)")
 
-        // --metadata: {path: attributes} against schemas/chip-image-v2.schema.json
+        // --metadata: {path: attributes} against schemas/chip-image-v3.schema.json
         let meta = try python([image, "--metadata"], in: dir)
         try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v2.schema.json"))
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         let checker = SchemaSubset(root: schema)
         let required = try #require(schema["required"] as? [String])
@@ -119,7 +119,7 @@ struct PythonExampleTests {
         var conv = try #require(metadata["/network/layer_000"] as? [String: Any])
         conv["kernel"] = nil
         damaged["/network/layer_000"] = conv
-        damaged["/tiles/level_plus"] = nil
+        damaged["/tiles"] = [String: Any]()  // no count
         #expect(checker.problems(damaged, schema, at: "").count >= 2)
         #expect((metadata["/tiles"] as? [String: Any])?["count"] as? Int == (try ChipImageFile.read(path: image)).tiles.count)
     }
@@ -207,7 +207,7 @@ struct PythonExampleTests {
         let meta = try python([path, "--metadata"], in: dir)
         try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v2.schema.json"))
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         #expect((metadata["/network/layer_007"] as? [String: Any])?["channels"] as? Int == 8)
         #expect(metadata["/network/layer_013/shift"] != nil)
@@ -215,6 +215,45 @@ struct PythonExampleTests {
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         let summary = py(summaryOf: path, in: dir)
         #expect(summary.contains("<- [4, 5]") && summary.contains("  7 affine"), "\(summary)")
+    }
+
+    @Test("a calibrated v3 image (column scales, static input ranges, tile ADC full scales; grouped layers): NumPy's chip-periphery logits equal Swift's",
+          .enabled(if: h5pyAvailable, "python3 cannot import h5py and numpy (scripts/install-deps.sh installs h5py)"))
+    func numpyMatchesSwiftCalibrated() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cimkit-py-cal-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try BLAS.load()
+        let test = try DatasetCatalog.load(.mnist).test.prefix(300)
+        let x = test.batch(indices: Array(0..<test.count)[...]).x
+        var config = MappingConfig(spec: ChipPreset.wu2023Inference.spec)
+        config.monteCarloDraws = 0
+        config.calibration = CalibrationConfig(weightClip: .percentile(99))
+        let calibration = try DatasetCatalog.load(.mnist).train.batch(indices: Array(0..<64)[...]).x
+        let image = try Mapper(config: config).map(TrainedModel(network: try Self.network()), calibration: calibration, creator: "test")
+        #expect(image.layers.allSatisfy { $0.calibration?.inputRanges != nil && $0.calibration?.adcFullScalesMicroAmps != nil })
+        let path = dir + "/calibrated.h5"
+        try ChipImageFile.write(image, to: path)
+        var net = try image.quantizedNetwork()
+        var engine = try image.engine(noise: nil)
+        let swift = net.forward(x, training: false, engine: &engine).data
+        let out = dir + "/chip.txt"
+        let py = try python([path, "--data", try DatasetCatalog.shippedMNISTDirectory(), "--limit", "300", "--periphery", "chip", "--logits", out], in: dir)
+        try #require(py.status == 0, "chip_image_infer.py: \(py.stderr)")
+        let numpy = try String(contentsOfFile: out, encoding: .utf8).split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Float($0) }
+        try #require(numpy.count == swift.count)
+        let scale = swift.map(abs).max()!
+        let differences = zip(numpy, swift).map { abs($0 - $1) / scale }
+        let close = differences.filter { $0 <= 1e-4 }.count
+        print("chip_image_infer.py calibrated: \(close)/\(swift.count) logits within 1e-4, largest difference \(differences.max()!)")
+        // as for the uncalibrated graph: only sums within float32 rounding of a code boundary may move by one code
+        #expect(Double(close) >= 0.99 * Double(swift.count) && differences.max()! < 0.05)
+        let meta = try python([path, "--metadata"], in: dir)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))) as? [String: Any])
+        let problems = SchemaSubset(root: schema).problems(metadata, schema, at: "")
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        #expect(metadata["/network/layer_001/input_range"] != nil && metadata["/provenance"].map { ($0 as? [String: Any])?["calibration"] != nil } == true)
     }
 
     func py(summaryOf path: String, in dir: String) -> String {

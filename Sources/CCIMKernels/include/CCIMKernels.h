@@ -25,6 +25,10 @@ void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, 
 /// Input DAC with per-row abs-max scaling: scale[r] = max_c |x[r, c]| (1 if that is 0) and
 /// xq[r, c] = rint(x / scale * L) / L with L = 2^bits - 1 (bits = 0: xq = x / scale, no rounding).
 void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale);
+/// Input DAC with static ranges (a calibrated layer): columns are cut into blocks of `block`
+/// (a tile's rows); in block b, xq[r, c] = rint(clamp(x * (1 / ranges[b]), -1, 1) * L) / L
+/// computed as rint(v * L) * (1 / L), L = 2^bits - 1 (bits = 0: xq = clamp(x * (1 / ranges[b]), -1, 1)).
+void cim_dac_quantize_static(const float *x, size_t rows, size_t cols, size_t block, const float *ranges, int bits, float *xq);
 /// pos = max(x, 0), neg = max(-x, 0) for a rows x cols x; rowNegative[r] = 1 if row r has an x < 0.
 void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, float *neg, uint8_t *rowNegative);
 /// Read-noise weights of inputs x >= 0, summed over each block of `block` columns:
