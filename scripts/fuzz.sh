@@ -7,7 +7,7 @@
 # JSON file; an accepted chip must round-trip and survive --set of its own values). Seeds: the
 # committed ONNX fixtures, their reference safetensors, small IDX files cut from the shipped
 # MNIST, Tests/Fixtures/fuzz-seeds/npy, the dataset fixtures' .npz files, and the streams of the
-# shipped chip images (exported/, Tests/Fixtures/chip-image-v1) as `cim` reads them, and the
+# shipped chip images (exported/: v2 and a calibrated v3 image; Tests/Fixtures/chip-image-v1) as `cim` reads them, and the
 # chip presets (schemas/chips/).
 #
 #   scripts/fuzz.sh              600 s per target (a long campaign; corpora kept in runs/fuzz)

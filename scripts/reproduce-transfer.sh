@@ -6,13 +6,17 @@
 # σ = 0.3 Δ, and compare the accuracy drop. Then sweep σ_prog.
 #
 #   SEEDS="1 2 3" TRIALS=10 scripts/reproduce-transfer.sh      (defaults shown; ~10 min on 2 cores)
+#   CALIBRATE=1 scripts/reproduce-transfer.sh                    (the same, every export with --calibrate)
 #
-# Everything goes to runs/transfer/; the last lines are the table.
+# Everything goes to runs/transfer/ (with CALIBRATE=1: images *-calibrated.h5, reports in
+# eval-calibrated/ and sweep-calibrated/; the trained models are shared); the last lines are the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"1 2 3"}
 TRIALS=${TRIALS:-10}
 OUT=runs/transfer
+CALIBRATE=${CALIBRATE:-0}
+if [ "$CALIBRATE" = 1 ]; then suffix=-calibrated; calibrate=(--calibrate); else suffix=; calibrate=(); fi
 scripts/install-deps.sh >/dev/null
 swift build -c release --product cim >/dev/null
 CIM=.build/release/cim
@@ -24,17 +28,19 @@ for s in $SEEDS; do
     if [ ! -f "$run/training.json" ]; then
       "$CIM" train --model lenet-wu2023 --rule "$rule" --seed "$s" --out "$run" --quiet >/dev/null
     fi
-    "$CIM" export "$run/model.safetensors" --chip wu2023-inference --out "$OUT/$rule-seed$s.h5" --overwrite >/dev/null
-    images+=("$OUT/$rule-seed$s.h5")
+    "$CIM" export "$run/model.safetensors" --chip wu2023-inference --out "$OUT/$rule-seed$s$suffix.h5" --overwrite \
+      ${calibrate[@]+"${calibrate[@]}"} >/dev/null
+    images+=("$OUT/$rule-seed$s$suffix.h5")
   done
 done
-"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --out "$OUT/eval" --quiet > "$OUT/eval.txt"
-"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --sweep prog-sigma=0,0.25,0.5,0.75,1.0 --out "$OUT/sweep" --quiet > "$OUT/sweep.txt"
-python3 - "$OUT/eval/robustness.json" "$OUT/sweep/robustness.json" <<'PY'
+"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --out "$OUT/eval$suffix" --quiet > "$OUT/eval$suffix.txt"
+"$CIM" evaluate "${images[@]}" --trials "$TRIALS" --sweep prog-sigma=0,0.25,0.5,0.75,1.0 --out "$OUT/sweep$suffix" --quiet > "$OUT/sweep$suffix.txt"
+python3 - "$OUT/eval$suffix/robustness.json" "$OUT/sweep$suffix/robustness.json" "$CALIBRATE" <<'PY'
 import json, statistics as st, sys
 def method(path): return "mixed precision (on chip)" if "mixed-precision" in path else "digital FP32"
 ev = json.load(open(sys.argv[1])); sw = json.load(open(sys.argv[2]))
-print(f"Transfer to wu2023-inference, {ev['config']['trials']} fresh chips per model, {ev['testImages']} MNIST test images")
+how = ", exported with --calibrate" if sys.argv[3] == "1" else ""
+print(f"Transfer to wu2023-inference{how}, {ev['config']['trials']} fresh chips per model, {ev['testImages']} MNIST test images")
 print(f"{'training':28s} {'models':>6s} {'noiseless':>10s} {'mean on chip':>13s} {'drop (mean ± sd)':>18s} {'trial sd':>9s}")
 for m in ["digital FP32", "mixed precision (on chip)"]:
     pts = [p for p in ev["points"] if method(ev["images"][p["image"]]["path"]) == m]

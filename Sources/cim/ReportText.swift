@@ -25,6 +25,17 @@ enum ReportText {
                 + pad(l.adcClippingRate.map { String(format: "%.4f", $0) } ?? "–", 8, right: true) + "  "
                 + pad(l.adcP999MicroAmps.map { String(format: "%.2f µA", $0) } ?? "–", 9, right: true))
         }
+        for l in image.layers {
+            guard let c = l.calibration else { continue }
+            func range(_ v: [Double], _ format: String) -> String {
+                let lo = v.min() ?? 0, hi = v.max() ?? 0
+                return lo == hi ? String(format: format, lo) : String(format: format, lo) + "–" + String(format: format, hi)
+            }
+            var text = "calibrated layer \(l.index): column scales " + range(c.columnWeightPerMicroSiemens, "%.5f") + " per µS"
+            text += c.inputRanges.map { "; static input range " + range($0.map(Double.init), "%.4g") } ?? "; abs-max inputs"
+            text += c.adcFullScalesMicroAmps.map { "; ADC full scale ±" + range($0, "%.2f") + " µA" } ?? "; the chip's ADC full scale"
+            lines.append(text)
+        }
         for c in r.checks { lines.append("check \(c.passed ? "pass" : "FAIL")  \(c.name): \(c.detail)") }
         return lines.joined(separator: "\n")
     }

@@ -60,6 +60,21 @@ extension ChipImageTests {
             #expect(try Self.logits(new, x) == Self.logits(old, x))
         }
 
+        @Test("the shipped calibrated example (exported/) verifies; its record names 256 calibration images and every layer has static ranges and ADC full scales at most the chip's")
+        func shippedExample() throws {
+            let path = VersionOne.root + "/exported/lenet-wu2023-mp-inference-calibrated.h5"
+            #expect(ChipImageFile.verifyWithVersion(path: path) == ([], 3))
+            let image = try ChipImageFile.read(path: path)
+            let record = try JSONDecoder().decode(CalibrationRecord.self,
+                                                  from: Data(try #require(image.provenance[CalibrationRecord.provenanceKey]).utf8))
+            #expect(record.images == 256 && record.inputShape == [28, 28, 1] && record.settings == CalibrationConfig())
+            #expect(image.layers.allSatisfy { l in
+                l.calibration?.inputRanges != nil
+                    && l.calibration!.adcFullScalesMicroAmps!.allSatisfy { $0 <= image.spec.adc.fullScaleMicroAmps }
+            })
+            #expect(image.report.passed, "\(image.report.checks.filter { !$0.passed })")
+        }
+
         enum Damage: String, CaseIterable {
             case negativeRange, scaleMismatch, unknownScaling, noRecord, rangeWithoutScaling, unknownSpecKey, shortColumns
         }
