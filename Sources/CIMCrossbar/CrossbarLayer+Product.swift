@@ -165,14 +165,6 @@ public struct ADCObservation: Sendable {
         zip(magnitudes, blocks).compactMap { $0.1 == Int32(block) ? $0.0 : nil }
     }
 
-    /// Adds another observation's conversions (e.g. of another group of a grouped layer).
-    public mutating func merge(_ other: ADCObservation) {
-        conversions += other.conversions
-        clipped += other.clipped
-        magnitudes += other.magnitudes
-        blocks += other.blocks
-    }
-
     /// Fraction of conversions that clipped.
     public var clippingRate: Double { conversions > 0 ? Double(clipped) / Double(conversions) : 0 }
 
