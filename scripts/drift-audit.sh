@@ -11,8 +11,8 @@ cim=.build/release/cim
 mkdir -p "$out"
 [ -f "$out/fp32/model.safetensors" ] || $cim train --model lenet-wu2023 --rule digital --seed 1 --out "$out/fp32"
 [ -f "$out/mp/model.safetensors" ] || $cim train --model lenet-wu2023 --rule mixed-precision --seed 1 --out "$out/mp"
-$cim export "$out/fp32/model.safetensors" --chip pcm-like-inference --out "$out/lenet-fp32-pcm.h5"
-$cim export "$out/mp/model.safetensors" --chip pcm-like-inference --out "$out/lenet-mp-pcm.h5"
+$cim export "$out/fp32/model.safetensors" --chip pcm-like-inference --out "$out/lenet-fp32-pcm.h5" --overwrite
+$cim export "$out/mp/model.safetensors" --chip pcm-like-inference --out "$out/lenet-mp-pcm.h5" --overwrite
 for mode in none global column; do
   $cim evaluate "$out/lenet-fp32-pcm.h5" "$out/lenet-mp-pcm.h5" --trials 10 --seed 1 \
     --sweep time=1,3600,86400,31536000 --drift-compensation "$mode" --out "$out/evaluate-$mode" --quiet
