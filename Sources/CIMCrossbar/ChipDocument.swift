@@ -24,7 +24,8 @@ public struct ChipDocument: Codable, Equatable, Sendable {
 
     /// The largest chip file read, in bytes (1 MiB).
     public static let maxFileBytes = 1 << 20
-    /// The deepest nesting of arrays and objects a chip file may have (the format needs 2).
+    /// The deepest nesting of arrays and objects a chip file may have (the format needs 3:
+    /// a device term's array).
     static let maxDepth = 8
 
     public init(spec: ChipSpec, description: String? = nil, sources: [String: String] = [:]) {
@@ -61,12 +62,13 @@ public struct ChipDocument: Codable, Equatable, Sendable {
 
     /// Key paths of every field a chip spec has, sorted (`adc.bits`, …, `tileRows`): the keys
     /// the encoder writes for a spec with every optional field set (a preset's spec, decoded
-    /// here on its own, with a tile count).
+    /// here on its own, with a tile count and every optional device term).
     public static let specKeyPaths: [String] = {
         var decoder = JSONTreeDecoder()
         guard let preset = try? JSONValue.parse(Array(ChipPreset.wu2023SoC.jsonText.utf8)),
               var spec = try? decoder.decode(ChipSpec.self, from: preset) else { return [] }
         spec.tileCount = spec.tileCount ?? 1
+        spec.device = spec.device.withEveryOptionalTerm()
         guard let data = try? JSONEncoder().encode(spec), let tree = try? JSONValue.parse(Array(data)) else { return [] }
         var out: [String] = []
         func walk(_ v: JSONValue, _ path: [String]) {

@@ -120,6 +120,85 @@ extension ChipPreset {
 
 """#
 
+    static let pcmLikeInferenceJSON = #"""
+{
+  "name": "pcm-like-inference",
+  "description": "An inference chip with the periphery and tiles of wu2023-inference (256×64 tiles, 8-bit bit-serial inputs, 8-bit ADC over ±70 µA with σ = 0.549 µA) and a PCM-like device following the published statistical PCM model of Nandakumar et al., ICECS 2019 and Joshi et al., Nat. Commun. 11, 2473 (2020) (IBM aihwkit's PCMLikeNoiseModel): continuous conductances over 0–25 µS, conductance-dependent programming error, drift exponents with a conductance-dependent mean and device-to-device spread from t₀ = 20 s, and accumulated 1/f read noise.",
+  "tileRows": 256,
+  "tileColumns": 64,
+  "device": {
+    "name": "pcm-like",
+    "levels": 0,
+    "gMinMicroSiemens": 0,
+    "gMaxMicroSiemens": 25,
+    "readVoltage": 0.2,
+    "programmingSigmaMicroSiemens": 0,
+    "programmingSigmaPolynomialMicroSiemens": [0.26348, 1.965, -1.1731],
+    "readSigmaMicroSiemens": 0,
+    "maxWriteTrials": 1,
+    "verifyToleranceLevels": 0.5,
+    "initialMaxMicroSiemens": 11.95,
+    "stuckRate": 0,
+    "stuckHighFraction": 0.5,
+    "driftNu": 0.0244,
+    "driftNuLogSlope": -0.0155,
+    "driftNuMeanRange": [0.049, 0.1],
+    "driftNuSigma": -0.0059,
+    "driftNuSigmaLogSlope": -0.0125,
+    "driftNuSigmaRange": [0.008, 0.045],
+    "driftReferenceSeconds": 20,
+    "readNoise1fCoefficient": 0.0088,
+    "readNoise1fExponent": 0.65,
+    "readNoise1fMaxRelative": 0.2,
+    "readNoise1fReadSeconds": 2.5e-7
+  },
+  "dac": {
+    "bits": 8,
+    "bitSerial": true
+  },
+  "adc": {
+    "bits": 8,
+    "fullScaleMicroAmps": 70,
+    "noiseSigmaMicroAmps": 0.549,
+    "columnsPerADC": 8
+  },
+  "sources": {
+    "tileRows": "As wu2023-inference (Wu et al., Adv. Mater. 35, e2305465 (2023), Table 1: 256×64 arrays), so that only the device differs",
+    "tileColumns": "As wu2023-inference (Wu et al., Adv. Mater. 35, e2305465 (2023), Table 1: 256×64 arrays)",
+    "device.levels": "Nandakumar et al., ICECS 2019; Joshi et al., Nat. Commun. 11, 2473 (2020): analog PCM programmed to continuous targets (0 = continuous)",
+    "device.gMinMicroSiemens": "Joshi et al., Nat. Commun. 11, 2473 (2020): a weight is G⁺ − G⁻ with one device of a pair at 0 µS (aihwkit's single-pair converter, g_min = 0)",
+    "device.gMaxMicroSiemens": "Nandakumar et al., ICECS 2019; Joshi et al. 2020: the model is fitted for G up to 25 µS (aihwkit PCMLikeNoiseModel: coefficients referenced to g_max = 25 µS)",
+    "device.readVoltage": "CIMKit's assumption: 0.2 V, a typical PCM read voltage below threshold switching; the largest device current (5 µA) stays below wu2023-inference's (7 µA), so its ADC range fits",
+    "device.programmingSigmaMicroSiemens": "0: replaced by the conductance-dependent σ (device.programmingSigmaPolynomialMicroSiemens)",
+    "device.programmingSigmaPolynomialMicroSiemens": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel prog_coeff): σ_prog(G) = 0.26348 + 1.9650 x − 1.1731 x² µS, x = G/25 µS, the residual error after iterative programming",
+    "device.readSigmaMicroSiemens": "0: the model's read noise is the accumulated 1/f noise at the evaluation time (device.readNoise1f*), sampled once per programmed chip",
+    "device.maxWriteTrials": "1: the published σ_prog is already the residual of the iterative program-and-verify (Joshi et al. 2020), so no further verify loop is simulated",
+    "device.verifyToleranceLevels": "CIMKit's default, unused with one write attempt",
+    "device.initialMaxMicroSiemens": "CIMKit's default for training, gMin + 0.478 (gMax − gMin) (unused by inference audits)",
+    "device.stuckRate": "Not in the published model: no stuck devices",
+    "device.stuckHighFraction": "CIMKit's default, unused without stuck devices",
+    "device.driftNu": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): mean ν(G) = clamp(0.0244 − 0.0155 ln x, 0.049, 0.1), x = G/25 µS; this is the intercept",
+    "device.driftNuLogSlope": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): −0.0155 per unit ln x",
+    "device.driftNuMeanRange": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): mean ν clipped to [0.049, 0.1]",
+    "device.driftNuSigma": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): σ_ν(G) = clamp(−0.0059 − 0.0125 ln x, 0.008, 0.045); this is the intercept",
+    "device.driftNuSigmaLogSlope": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): −0.0125 per unit ln x",
+    "device.driftNuSigmaRange": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): σ_ν clipped to [0.008, 0.045]",
+    "device.driftReferenceSeconds": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel t_0 = 20 s): the first read after programming",
+    "device.readNoise1fCoefficient": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): σ/G = min(0.0088 / max(x^0.65, 10⁻³), 0.2) · √ln((t + t_r)/(2 t_r))",
+    "device.readNoise1fExponent": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): 0.65",
+    "device.readNoise1fMaxRelative": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel): relative 1/f coefficient at most 0.2",
+    "device.readNoise1fReadSeconds": "Nandakumar et al., ICECS 2019 (aihwkit PCMLikeNoiseModel t_read = 250 ns): the read duration",
+    "dac.bits": "As wu2023-inference (Wu et al., Adv. Mater. 35, e2305465 (2023), Table 1: 8-bit inputs)",
+    "dac.bitSerial": "As wu2023-inference (Wu et al. 2023: bit-serial inputs)",
+    "adc.bits": "As wu2023-inference (Wu et al., Adv. Mater. 35, e2305465 (2023), Table 1: 8-bit ADC)",
+    "adc.fullScaleMicroAmps": "As wu2023-inference (Wu et al. 2023, Table 1: ±70 µA)",
+    "adc.noiseSigmaMicroAmps": "As wu2023-inference (Wu et al. 2023, Table 1: σ = 0.549 µA)",
+    "adc.columnsPerADC": "As wu2023-inference (the SoC's 8 columns per ADC; sets conversion time, not values)"
+  }
+}
+
+"""#
+
     static let idealJSON = #"""
 {
   "name": "ideal",

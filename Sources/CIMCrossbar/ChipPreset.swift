@@ -17,6 +17,11 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// The simulated inference chip of Wu et al. 2023 (its Table 1): 256×64 tiles of 4-bit
     /// b-RRAM, 8-bit bit-serial inputs, 8-bit ADC over ±70 µA with σ = 0.549 µA.
     case wu2023Inference = "wu2023-inference"
+    /// wu2023-inference's tiles and periphery with a PCM-like device: the published statistical
+    /// PCM model of Nandakumar et al., ICECS 2019 and Joshi et al., Nat. Commun. 11, 2473 (2020)
+    /// (conductance-dependent programming error, drift ν with spread from t₀ = 20 s, 1/f read
+    /// noise), continuous over 0–25 µS.
+    case pcmLikeInference = "pcm-like-inference"
     /// Ideal device and periphery on 64×64 tiles, for oracle tests.
     case ideal
 
@@ -25,6 +30,7 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
         switch self {
         case .wu2023SoC: return Self.wu2023SoCJSON
         case .wu2023Inference: return Self.wu2023InferenceJSON
+        case .pcmLikeInference: return Self.pcmLikeInferenceJSON
         case .ideal: return Self.idealJSON
         }
     }

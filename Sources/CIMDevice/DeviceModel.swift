@@ -33,9 +33,44 @@ public struct DeviceModel: Codable, Equatable, Sendable {
     public var stuckRate: Double = 0
     /// Of the stuck devices, the fraction stuck at gMax (the rest are stuck at gMin).
     public var stuckHighFraction: Double = 0.5
-    /// Conductance drift exponent ν: `G(t) = G(t₀) · (t / t₀)^(−ν)` for t ≥ t₀ = 1 s after
-    /// programming (negative ν drifts up); 0 = no drift.
+    /// Conductance drift exponent ν: `G(t) = G(t₀) · (t / t₀)^(−ν)` for t ≥ t₀ (default 1 s) after
+    /// programming (negative ν drifts up; ``PowerLawDrift``); 0 = no drift. With
+    /// ``driftNuLogSlope`` it is the intercept of a conductance-dependent mean.
     public var driftNu: Double = 0
+
+    // Optional terms (absent = off; see DeviceModel+Terms.swift for the forms and sources).
+
+    /// Programming σ as a polynomial in x = |G|/gMax, coefficients c₀, c₁, … in µS:
+    /// σ(G) = Σ c_k x^k (Nandakumar et al., ICECS 2019). Replaces the constant σ (which must then be 0).
+    public var programmingSigmaPolynomialMicroSiemens: [Double]? = nil
+    /// Programming σ per level, µS (one per level, level 0 = gMin). Replaces the constant σ.
+    public var programmingSigmaPerLevelMicroSiemens: [Double]? = nil
+    /// Write-and-verify acceptance range as a fraction of the target conductance: a write is
+    /// repeated while the read-back misses the target by more than this · |target| (instead of
+    /// `verifyToleranceLevels` level spacings).
+    public var verifyAcceptanceRelative: Double? = nil
+    /// t₀ of the drift law, s after programming (default 1 s).
+    public var driftReferenceSeconds: Double? = nil
+    /// Conductance dependence of the mean ν: mean ν = driftNu + this · ln x.
+    public var driftNuLogSlope: Double? = nil
+    /// [low, high] clip of the mean ν.
+    public var driftNuMeanRange: [Double]? = nil
+    /// Device-to-device σ of ν (intercept); with it each device draws its own ν = |mean + σ ξ|.
+    public var driftNuSigma: Double? = nil
+    /// Conductance dependence of σ_ν: σ_ν = driftNuSigma + this · ln x.
+    public var driftNuSigmaLogSlope: Double? = nil
+    /// [low, high] clip of σ_ν.
+    public var driftNuSigmaRange: [Double]? = nil
+    /// Q of the accumulated 1/f read noise (relative σ at x = 1 per √ln of time); nil = no 1/f noise.
+    public var readNoise1fCoefficient: Double? = nil
+    /// Exponent e of the 1/f coefficient's conductance dependence Q / x^e.
+    public var readNoise1fExponent: Double? = nil
+    /// Largest relative 1/f coefficient.
+    public var readNoise1fMaxRelative: Double? = nil
+    /// t_r: the read duration of the 1/f model, s.
+    public var readNoise1fReadSeconds: Double? = nil
+    /// [low, high] µS every conductance is clamped to after programming, drift and noise.
+    public var conductanceRangeMicroSiemens: [Double]? = nil
 
     public init(name: String, levels: Int, gMinMicroSiemens: Double, gMaxMicroSiemens: Double,
                 readVoltage: Double, programmingSigmaMicroSiemens: Double, readSigmaMicroSiemens: Double,
@@ -56,6 +91,10 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         case name, levels, gMinMicroSiemens, gMaxMicroSiemens, readVoltage, programmingSigmaMicroSiemens
         case readSigmaMicroSiemens, maxWriteTrials, verifyToleranceLevels, initialMaxMicroSiemens
         case stuckRate, stuckHighFraction, driftNu
+        case programmingSigmaPolynomialMicroSiemens, programmingSigmaPerLevelMicroSiemens, verifyAcceptanceRelative
+        case driftReferenceSeconds, driftNuLogSlope, driftNuMeanRange, driftNuSigma, driftNuSigmaLogSlope, driftNuSigmaRange
+        case readNoise1fCoefficient, readNoise1fExponent, readNoise1fMaxRelative, readNoise1fReadSeconds
+        case conductanceRangeMicroSiemens
     }
 
     /// Decodes a device; the optional non-idealities (stuck cells, drift) default to none.
@@ -73,6 +112,20 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         stuckRate = try c.decodeIfPresent(Double.self, forKey: .stuckRate) ?? 0
         stuckHighFraction = try c.decodeIfPresent(Double.self, forKey: .stuckHighFraction) ?? 0.5
         driftNu = try c.decodeIfPresent(Double.self, forKey: .driftNu) ?? 0
+        programmingSigmaPolynomialMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .programmingSigmaPolynomialMicroSiemens)
+        programmingSigmaPerLevelMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .programmingSigmaPerLevelMicroSiemens)
+        verifyAcceptanceRelative = try c.decodeIfPresent(Double.self, forKey: .verifyAcceptanceRelative)
+        driftReferenceSeconds = try c.decodeIfPresent(Double.self, forKey: .driftReferenceSeconds)
+        driftNuLogSlope = try c.decodeIfPresent(Double.self, forKey: .driftNuLogSlope)
+        driftNuMeanRange = try c.decodeIfPresent([Double].self, forKey: .driftNuMeanRange)
+        driftNuSigma = try c.decodeIfPresent(Double.self, forKey: .driftNuSigma)
+        driftNuSigmaLogSlope = try c.decodeIfPresent(Double.self, forKey: .driftNuSigmaLogSlope)
+        driftNuSigmaRange = try c.decodeIfPresent([Double].self, forKey: .driftNuSigmaRange)
+        readNoise1fCoefficient = try c.decodeIfPresent(Double.self, forKey: .readNoise1fCoefficient)
+        readNoise1fExponent = try c.decodeIfPresent(Double.self, forKey: .readNoise1fExponent)
+        readNoise1fMaxRelative = try c.decodeIfPresent(Double.self, forKey: .readNoise1fMaxRelative)
+        readNoise1fReadSeconds = try c.decodeIfPresent(Double.self, forKey: .readNoise1fReadSeconds)
+        conductanceRangeMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .conductanceRangeMicroSiemens)
     }
 
     /// Largest conductance or conductance σ a device may have, µS (1 S): keeps every current
@@ -126,16 +179,12 @@ public struct DeviceModel: Codable, Equatable, Sendable {
             throw bad("stuckHighFraction", "\(stuckHighFraction) must be in [0, 1]")
         }
         guard driftNu.isFinite, abs(driftNu) < 1 else { throw bad("driftNu", "\(driftNu) must be in (−1, 1)") }
+        try validateTerms(fieldPrefix: fieldPrefix)
     }
 
     /// The smallest programmable change, µS: Δ for a device with levels, 0 for a continuous one
     /// (the mixed-precision rule's granularity is a multiple of this).
     public var granularityMicroSiemens: Double { levels >= 2 ? levelSpacingMicroSiemens : 0 }
-
-    /// `g` µS programmed at t₀ = 1 s, after drifting until `seconds` (power law with ``driftNu``).
-    public func drifted(_ g: Double, seconds: Double) -> Double {
-        driftNu == 0 || seconds <= 1 ? g : g * Foundation.pow(seconds, -driftNu)
-    }
 
     /// Conductance step between adjacent levels Δ, µS (the whole window when continuous).
     public var levelSpacingMicroSiemens: Double {
@@ -168,17 +217,20 @@ public struct DeviceModel: Codable, Equatable, Sendable {
 
     /// Write-and-verify to `target` µS (which should be a level, see ``quantize(_:)``).
     ///
-    /// Each attempt lands at `target + N(0, σ_prog)` (clamped at 0 µS); the device is read back
-    /// (with read noise) and the write is repeated while the read-back misses the target by more
-    /// than `verifyToleranceLevels · Δ`, up to `maxWriteTrials` attempts in all (Wu et al. 2023).
+    /// Each attempt lands at `target + N(0, σ_prog(target))` (clamped at 0 µS;
+    /// ``programmingSigma(at:)``); the device is read back (with read noise) and the write is
+    /// repeated while the read-back misses the target by more than ``verifyTolerance(at:)``
+    /// (`verifyToleranceLevels · Δ`, or the relative acceptance range), up to `maxWriteTrials`
+    /// attempts in all (Wu et al. 2023).
     /// - Returns: the conductance the device ends at (µS) and the number of write attempts.
     public func writeVerify(target: Double, rng: inout RandomGenerator) -> (conductance: Double, trials: Int) {
-        let tolerance = verifyToleranceLevels * levelSpacingMicroSiemens
+        let tolerance = verifyTolerance(at: target)
+        let sigma = programmingSigma(at: target)
         var trials = 0
         var g = target
         repeat {
             trials += 1
-            g = programmingSigmaMicroSiemens > 0 ? max(0, target + programmingSigmaMicroSiemens * rng.nextNormal()) : target
+            g = sigma > 0 ? max(0, target + sigma * rng.nextNormal()) : target
         } while trials < maxWriteTrials && abs(read(g, rng: &rng) - target) > tolerance
         return (g, trials)
     }

@@ -228,12 +228,13 @@ public struct PulseDeviceModel: Codable, Equatable, Sendable {
         return Float(min(gMinMicroSiemens + abs(resetSigmaMicroSiemens * rng.nextNormal()), gMaxMicroSiemens))
     }
 
-    /// Conductance drift of an amorphous-phase device: `G(t) = G(t₀) · (t/t₀)^(−ν)` for
+    /// Conductance drift of an amorphous-phase device (``PowerLawDrift``, the law ``DeviceModel``
+    /// uses too): `G(t) = G(t₀) · (t/t₀)^(−ν)` for
     /// `t > t₀ > 0` (seconds since programming), kept ≥ gMin; unchanged when ν = 0 or `t ≤ t₀`.
     public func drift(_ g: Float, from t0: Double, to t: Double) -> Float {
         precondition(t0 > 0, "drift: reference time \(t0) s must be > 0")
         guard driftNu > 0, t > t0 else { return g }
-        return Float(max(gMinMicroSiemens, Double(g) * pow(t / t0, -driftNu)))
+        return Float(max(gMinMicroSiemens, PowerLawDrift.conductance(Double(g), nu: driftNu, referenceSeconds: t0, seconds: t)))
     }
 
     /// The number of pulses a noiseless nominal device (`f = 1`) needs from gMin to reach

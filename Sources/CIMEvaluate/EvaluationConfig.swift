@@ -10,8 +10,11 @@ public struct EvaluationConfig: Codable, Sendable, Equatable {
     public var programmingSigma: NoiseSetting? = nil
     public var readSigma: NoiseSetting? = nil
     public var stuckRate: Double? = nil
-    /// Seconds since programming, for drift (nil or ≤ 1 s = none).
+    /// Seconds since programming, for drift and accumulated 1/f read noise (nil = 0 s: none;
+    /// no drift until the device's t₀).
     public var timeSeconds: Double? = nil
+    /// Drift compensation of the evaluated chip (``DriftCompensation``; nil = none, not recorded).
+    public var driftCompensation: DriftCompensation? = nil
     /// Test images (first N; nil = all).
     public var testLimit: Int? = nil
     /// Images per inference batch. Part of the experiment's definition: it changes which noise

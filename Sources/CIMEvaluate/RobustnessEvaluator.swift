@@ -20,7 +20,7 @@ public struct RobustnessEvaluator: Sendable {
     }
 
     /// Correct predictions of `network` with its products on `engine`.
-    func correct(_ network: Network, engine: inout ChipEngine) -> Int {
+    func correct<E: WeightProduct>(_ network: Network, engine: inout E) -> Int {
         Evaluator.evaluate(network, on: test, batchSize: config.batchSize, engine: &engine).correct
     }
 
@@ -76,7 +76,13 @@ public struct RobustnessEvaluator: Sendable {
                 let w = jobsList[k]
                 do {
                     var instance = try ChipInstance(image: images[w.image].image, config: w.config, trial: w.trial)
-                    let n = evaluator.correct(nets[w.image], engine: &instance.engine)
+                    let n: Int
+                    if let gains = instance.compensationGains {
+                        var compensated = CompensatedEngine(engine: instance.engine, gains: gains)
+                        n = evaluator.correct(nets[w.image], engine: &compensated)
+                    } else {
+                        n = evaluator.correct(nets[w.image], engine: &instance.engine)
+                    }
                     let done = results.set(k, .init(index: w.trial, correct: n, accuracy: Double(n) / Double(testCount)))
                     progress(Progress(done: done, total: total, lastAccuracy: Double(n) / Double(testCount),
                                       imagesPerSecond: Double(done * testCount) / max(ProcessStats.now() - start, 1e-9)))

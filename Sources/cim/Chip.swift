@@ -72,9 +72,20 @@ struct Chip: ParsableCommand {
         /// The order fields are shown in; fields not listed follow, sorted.
         static let order = ["name", "tileRows", "tileColumns", "tileCount", "device.name", "device.levels", "device.gMinMicroSiemens",
                             "device.gMaxMicroSiemens", "device.readVoltage", "device.programmingSigmaMicroSiemens", "device.readSigmaMicroSiemens",
-                            "device.maxWriteTrials", "device.verifyToleranceLevels", "device.initialMaxMicroSiemens", "device.stuckRate",
-                            "device.stuckHighFraction", "device.driftNu", "dac.bits", "dac.bitSerial", "adc.bits", "adc.fullScaleMicroAmps",
+                            "device.programmingSigmaPolynomialMicroSiemens", "device.programmingSigmaPerLevelMicroSiemens",
+                            "device.maxWriteTrials", "device.verifyToleranceLevels", "device.verifyAcceptanceRelative",
+                            "device.initialMaxMicroSiemens", "device.stuckRate", "device.stuckHighFraction", "device.driftNu",
+                            "device.driftNuLogSlope", "device.driftNuMeanRange", "device.driftNuSigma", "device.driftNuSigmaLogSlope",
+                            "device.driftNuSigmaRange", "device.driftReferenceSeconds", "device.readNoise1fCoefficient",
+                            "device.readNoise1fExponent", "device.readNoise1fMaxRelative", "device.readNoise1fReadSeconds",
+                            "device.conductanceRangeMicroSiemens", "dac.bits", "dac.bitSerial", "adc.bits", "adc.fullScaleMicroAmps",
                             "adc.noiseSigmaMicroAmps", "adc.columnsPerADC"]
+
+        /// The device keys every chip shows (the optional terms after them appear only when set).
+        static let baseDeviceKeys: Set<String> = ["device.name", "device.levels", "device.gMinMicroSiemens", "device.gMaxMicroSiemens",
+                                                  "device.readVoltage", "device.programmingSigmaMicroSiemens", "device.readSigmaMicroSiemens",
+                                                  "device.maxWriteTrials", "device.verifyToleranceLevels", "device.initialMaxMicroSiemens",
+                                                  "device.stuckRate", "device.stuckHighFraction", "device.driftNu"]
 
         /// The unit a key's name states.
         static func unit(_ key: String) -> String {
@@ -83,6 +94,7 @@ struct Chip: ParsableCommand {
             if key.hasSuffix("Voltage") { return "V" }
             if key.hasSuffix("bits") { return "bit" }
             if key.hasSuffix("Levels") { return "Δ" }
+            if key.hasSuffix("Seconds") { return "s" }
             return ""
         }
 
@@ -90,7 +102,10 @@ struct Chip: ParsableCommand {
         static func table(_ doc: ChipDocument, from origin: String) throws -> String {
             let s = doc.spec
             let tree = try JSONValue.parse(Array(try JSONEncoder().encode(s)))
-            let keys = order.filter(ChipDocument.specKeyPaths.contains) + ChipDocument.specKeyPaths.filter { !order.contains($0) }
+            // optional device terms only when the chip has them (absent = off; the schema lists them all)
+            let terms = Set(ChipDocument.specKeyPaths.filter { $0.hasPrefix("device.") && !Self.baseDeviceKeys.contains($0) })
+            let keys = (order.filter(ChipDocument.specKeyPaths.contains) + ChipDocument.specKeyPaths.filter { !order.contains($0) })
+                .filter { !terms.contains($0) || tree[$0.split(separator: ".").map(String.init)] != nil }
             var lines = ["chip \(s.name) (\(origin))"]
             if let d = doc.description { lines.append(d) }
             let width = keys.map(\.count).max() ?? 0

@@ -53,8 +53,11 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Fraction of stuck devices (half at gMin, half at gMax by default).")
     var stuckRate: Double?
 
-    @Option(help: "Seconds since programming (conductance drift with the device's ν).")
+    @Option(help: "Seconds since programming (conductance drift with the device's ν, accumulated 1/f read noise).")
     var time: Double?
+
+    @Option(help: "Drift compensation: none, global (one gain per layer) or column (one per output), from noisy reads of one-hot inputs right after programming and at --time.")
+    var driftCompensation: String?
 
     @Option(help: "Sweep: prog-sigma|read-sigma|time|stuck-rate=V1,V2,…")
     var sweep: String?
@@ -85,6 +88,12 @@ struct Evaluate: ParsableCommand {
         c.readSigma = try readSigma.map { s throws(CIMError) in try NoiseSetting.parse(s, field: "--read-sigma") }
         c.stuckRate = stuckRate
         c.timeSeconds = time
+        if let m = driftCompensation {
+            guard let mode = DriftCompensation(rawValue: m) else {
+                throw .invalidConfig(field: "--drift-compensation", reason: "'\(m)' is not one of \(DriftCompensation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.driftCompensation = mode
+        }
         c.testLimit = testLimit
         c.sweep = try sweep.map { s throws(CIMError) in try EvaluationConfig.Sweep.parse(s) }
         try c.validate()

@@ -63,7 +63,8 @@ enum ReportOutput {
                                 (img.path as NSString).lastPathComponent, c.tiles, c.tileOperationsPerImage, c.latencyMilliseconds,
                                 c.energyMicrojoules, c.energyPerTileOperationNanojoules, c.cyclesPerTileOperation, c.clockMHz))
         }
-        lines.append("(accuracies in %, over \(r.testImages) \(r.dataset) test images; drop = noiseless − mean, in points)")
+        lines.append("(accuracies in %, over \(r.testImages) \(r.dataset) test images; drop = noiseless − mean, in points"
+            + (r.config.driftCompensation.map { "; drift compensation: \($0.rawValue)" } ?? "") + ")")
         return lines.joined(separator: "\n")
     }
 }

@@ -125,6 +125,7 @@ extension CLITests {
             (["--jobs", "0"], "--jobs"),
             (["--trials", "-3"], "invalid --trials: -3 must be in 1…1000000"),
             (["--test-limit", "-1"], "--test-limit"),
+            (["--drift-compensation", "sometimes"], "invalid --drift-compensation: 'sometimes' is not one of none, global, column"),
         ])
         func badFlags(_ extra: [String], _ message: String) throws {
             let dir = try imageDir()
