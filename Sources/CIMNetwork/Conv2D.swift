@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// Valid 2-D convolution (stride 1, no padding) on NHWC tensors, computed as im2col + GEMM.
@@ -44,7 +45,7 @@ public struct Conv2D: Layer {
         let bias = parameters + outChannels * k
         y.data.withUnsafeMutableBufferPointer { yp in
             let out = yp.baseAddress!
-            for r in 0..<m { (out + r * outChannels).update(from: bias, count: outChannels) }
+            cim_broadcast_rows(out, m, outChannels, bias)
             col.withUnsafeBufferPointer { cp in
                 engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: m,
                                          inFeatures: k, outFeatures: outChannels, output: out)
@@ -84,12 +85,8 @@ public struct Conv2D: Layer {
     }
 }
 
-/// `out[j] = Σ_i a[i, j]` for a row-major `rows × cols` matrix.
+/// `out[j] = Σ_i a[i, j]` for a row-major `rows × cols` matrix (rows added in order).
 @inlinable
 func columnSums(_ a: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-    out.update(repeating: 0, count: cols)
-    for i in 0..<rows {
-        let row = a + i * cols
-        for j in 0..<cols { out[j] += row[j] }
-    }
+    cim_column_sums(a, rows, cols, out)
 }

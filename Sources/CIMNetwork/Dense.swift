@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// Fully connected layer: `Y[N, out] = X[N, in] · Wᵀ + b`, W stored `[out, in]`.
@@ -24,7 +25,7 @@ public struct Dense: Layer {
         let bias = parameters + outFeatures * inFeatures
         y.data.withUnsafeMutableBufferPointer { yp in
             let out = yp.baseAddress!
-            for r in 0..<n { (out + r * outFeatures).update(from: bias, count: outFeatures) }
+            cim_broadcast_rows(out, n, outFeatures, bias)
             x.data.withUnsafeBufferPointer { xp in
                 engine.accumulateProduct(layer: layer, weights: parameters, input: xp.baseAddress!, rows: n,
                                          inFeatures: inFeatures, outFeatures: outFeatures, output: out)

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Runs independent work items on up to `threads` threads, with a fixed assignment of items
+/// to workers (worker w runs items w, w + T, w + 2T, … in order), so that results written to
+/// per-item slots never depend on scheduling. With one worker the items run in order on the
+/// calling thread.
+///
+/// Every item must touch only its own slot of any shared storage; the caller reduces the slots
+/// afterwards in a fixed order. OpenBLAS and oneDNN should run single-threaded inside the items
+/// (`BLAS.setThreads(1)`), or the two levels of threads fight over the cores.
+public enum ParallelFor {
+    /// Calls `body(i)` for every `i` in `0..<count` on `min(threads, count)` workers.
+    public static func run(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = Swift.max(1, Swift.min(threads, count))
+        if workers == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: count, by: workers) { work.value(i) }
+            }
+        }
+    }
+}
+
+/// A value handed to worker threads whose items only touch disjoint state (see ``ParallelFor``).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
