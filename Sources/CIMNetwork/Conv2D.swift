@@ -37,18 +37,18 @@ public struct Conv2D: Layer {
         if col.count != m * k { col = [Float](repeating: 0, count: m * k) }
         x.data.withUnsafeBufferPointer { xp in
             col.withUnsafeMutableBufferPointer { cp in
-                Im2Col.im2col(xp.baseAddress!, batch: n, height: h, width: w, channels: inChannels,
-                              kernel: kernel, col: cp.baseAddress!)
+                cim_im2col_valid(xp.baseAddress!, n, h, w, inChannels, kernel, cp.baseAddress!)
             }
         }
-        var y = Tensor(zeros: [n, oh, ow, outChannels])
         let bias = parameters + outChannels * k
+        var y = Tensor(shape: [n, oh, ow, outChannels], data: [Float](unsafeUninitializedCapacity: m * outChannels) { buffer, count in
+            if let b = buffer.baseAddress { cim_broadcast_rows(b, m, outChannels, bias) }  // every element written: no zero-fill
+            count = m * outChannels
+        })
         y.data.withUnsafeMutableBufferPointer { yp in
-            let out = yp.baseAddress!
-            cim_broadcast_rows(out, m, outChannels, bias)
             col.withUnsafeBufferPointer { cp in
                 engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: m,
-                                         inFeatures: k, outFeatures: outChannels, output: out)
+                                         inFeatures: k, outFeatures: outChannels, output: yp.baseAddress!)
             }
         }
         inputShape = x.shape

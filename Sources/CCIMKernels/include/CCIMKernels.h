@@ -48,6 +48,9 @@ void cim_column_sums(const float *a, size_t rows, size_t cols, float *out);
 void cim_maxpool_argmax(const float *x, size_t n, size_t h, size_t w, size_t c, size_t size, float *y, int32_t *argmax);
 /// dx[argmax[o]] += dy[o] for o < count (dx zeroed by the caller).
 void cim_maxpool_backward(const float *dy, const int32_t *argmax, size_t count, float *dx);
+/// im2col of a valid (stride 1, unpadded) k x k convolution of an NHWC x (n, h, w, c):
+/// col[(b·OH + i)·OW + j, (kh·k + kw)·c + ch] = x[b, i + kh, j + kw, ch] (as Im2Col.im2col).
+void cim_im2col_valid(const float *x, size_t n, size_t h, size_t w, size_t c, size_t k, float *col);
 /// glibc: freed blocks up to `bytes` stay in the process (M_MMAP_THRESHOLD and M_TRIM_THRESHOLD,
 /// capped at 2^31 - 1) instead of going back to the kernel; 0 on success, 1 elsewhere.
 int cim_keep_freed_memory(size_t bytes);
