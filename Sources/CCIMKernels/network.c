@@ -88,3 +88,20 @@ void cim_im2col_valid(const float *restrict x, size_t n, size_t h, size_t w, siz
             }
     }
 }
+
+CIM_CLONES
+void cim_maxpool(const float *restrict x, size_t n, size_t h, size_t w, size_t c, size_t size, float *restrict y) {
+    size_t oh = h / size, ow = w / size;
+    for (size_t b = 0; b < n; b++)
+        for (size_t i = 0; i < oh; i++)
+            for (size_t j = 0; j < ow; j++) {
+                size_t first = ((b * h + i * size) * w + j * size) * c;
+                float *yo = y + ((b * oh + i) * ow + j) * c;
+                for (size_t ch = 0; ch < c; ch++) yo[ch] = x[first + ch];
+                for (size_t di = 0; di < size; di++)
+                    for (size_t dj = 0; dj < size; dj++) {
+                        const float *row = x + first + (di * w + dj) * c;
+                        for (size_t ch = 0; ch < c; ch++) yo[ch] = row[ch] > yo[ch] ? row[ch] : yo[ch];
+                    }
+            }
+}

@@ -19,25 +19,7 @@ public struct MaxPool2D: Layer {
             // inference: no argmax; the channel loop is innermost so it vectorises
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeMutableBufferPointer { yp in
-                    var o = 0
-                    for b in 0..<n {
-                        for i in 0..<oh {
-                            for j in 0..<ow {
-                                let first = ((b * h + i * size) * w + j * size) * c
-                                for ch in 0..<c { yp[o + ch] = xp[first + ch] }
-                                for di in 0..<size {
-                                    for dj in 0..<size {
-                                        let row = first + (di * w + dj) * c
-                                        for ch in 0..<c {
-                                            let v = xp[row + ch], cur = yp[o + ch]
-                                            yp[o + ch] = v > cur ? v : cur
-                                        }
-                                    }
-                                }
-                                o += c
-                            }
-                        }
-                    }
+                    cim_maxpool(xp.baseAddress!, n, h, w, c, size, yp.baseAddress!)
                 }
             }
             return y

@@ -46,6 +46,8 @@ void cim_column_sums(const float *a, size_t rows, size_t cols, float *out);
 /// y[b, i, j, ch] = the maximum over the window, argmax = its index in x (the first maximum in
 /// row-major window order; a NaN never wins after the first element).
 void cim_maxpool_argmax(const float *x, size_t n, size_t h, size_t w, size_t c, size_t size, float *y, int32_t *argmax);
+/// The same maximum without the argmax (inference).
+void cim_maxpool(const float *x, size_t n, size_t h, size_t w, size_t c, size_t size, float *y);
 /// dx[argmax[o]] += dy[o] for o < count (dx zeroed by the caller).
 void cim_maxpool_backward(const float *dy, const int32_t *argmax, size_t count, float *dx);
 /// im2col of a valid (stride 1, unpadded) k x k convolution of an NHWC x (n, h, w, c):
