@@ -71,13 +71,22 @@ struct ParallelTests {
         #expect(worst <= 1e-5 * whole.gradients.map(abs).max()!)
     }
 
-    @Test("evaluating the batches on several threads gives exactly the sequential result", arguments: [1, 2, 3])
-    func parallelEvaluation(_ threads: Int) throws {
+    /// A network of general convolutions (digital inference through oneDNN, one primitive per copy).
+    static let generalConv = Architecture(name: "general", inputShape: [28, 28, 1], layers: [
+        .convolution(spec: ConvolutionSpec(inChannels: 1, outChannels: 4, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                           padding: [1, 1, 1, 1])),
+        .relu,
+        .convolution(spec: ConvolutionSpec(inChannels: 4, outChannels: 4, kernelHeight: 3, kernelWidth: 3, padding: [1, 1, 1, 1], groups: 4)),
+        .globalAvgPool, .flatten, .dense(inFeatures: 4, outFeatures: 10)])
+
+    @Test("evaluating the batches on several threads gives exactly the sequential result (im2col and oneDNN convolutions)",
+          arguments: [1, 2, 3], [false, true])
+    func parallelEvaluation(_ threads: Int, general: Bool) throws {
         var rng = RandomGenerator(seed: 2)
         let n = 250  // batches of 64: the last one partial
         let data = ImageDataset(pixels: (0..<(n * 784)).map { _ in UInt8(rng.uniform(0, 255)) },
                                 labels: (0..<n).map { UInt8($0 % 10) }, height: 28, width: 28)
-        let net = try Network(architecture: ModelPreset.cnn16.architecture, seed: 9)
+        let net = try Network(architecture: general ? Self.generalConv : ModelPreset.cnn16.architecture, seed: 9)
         let sequential = Evaluator.evaluate(net, on: data, batchSize: 64)
         let parallel = Evaluator.evaluate(net, on: data, batchSize: 64, threads: threads)
         #expect(parallel == sequential)
