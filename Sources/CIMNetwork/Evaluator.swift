@@ -15,9 +15,9 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 
 public enum Evaluator {
     /// Evaluates `network` on every example of `data`, `batchSize` at a time, the batches spread
-    /// over up to `threads` threads (each with its own copy of the network). Each batch's
-    /// forward pass is the same whichever thread runs it and the batches' losses are summed in
-    /// batch order, so the result does not depend on `threads`. Run OpenBLAS on one thread
+    /// over up to `threads` threads (each with its own copy of the network, taking the next batch
+    /// when free). Each batch's forward pass is the same whichever thread runs it and the
+    /// batches' losses are summed in batch order, so the result does not depend on `threads`. Run OpenBLAS on one thread
     /// (`BLAS.setThreads(1)`) when `threads` > 1.
     public static func evaluate(_ network: Network, on data: ImageDataset, batchSize: Int = 100, threads: Int = 1) -> EvaluationResult {
         guard threads > 1 else {
@@ -33,16 +33,14 @@ public enum Evaluator {
         nets.withUnsafeMutableBufferPointer { netp in
             losses.withUnsafeMutableBufferPointer { lossOut in
                 corrects.withUnsafeMutableBufferPointer { correctOut in
-                    // worker w runs batches w, w + workers, … (ParallelFor's fixed assignment)
-                    ParallelFor.run(workers, threads: workers) { w in
-                        for b in stride(from: w, to: batches, by: workers) {
-                            let start = b * batchSize, end = Swift.min(start + batchSize, data.count)
-                            let (x, y) = data.batch(indices: all[start..<end])
-                            let logits = netp[w].forward(x, training: false)
-                            let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
-                            lossOut[b] = r.loss
-                            correctOut[b] = r.correct
-                        }
+                    // each free worker takes the next batch, on its own copy of the network
+                    ParallelFor.runClaiming(batches, threads: workers) { w, b in
+                        let start = b * batchSize, end = Swift.min(start + batchSize, data.count)
+                        let (x, y) = data.batch(indices: all[start..<end])
+                        let logits = netp[w].forward(x, training: false)
+                        let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
+                        lossOut[b] = r.loss
+                        correctOut[b] = r.correct
                     }
                 }
             }

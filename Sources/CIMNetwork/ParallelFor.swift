@@ -23,6 +23,41 @@ public enum ParallelFor {
             }
         }
     }
+
+    /// Calls `body(worker, i)` for every `i` in `0..<count` on `min(threads, count)` workers that
+    /// take the next item as they become free (a busy core delays only its current item), so
+    /// which worker runs an item varies from run to run: `body` must compute the same result
+    /// for an item whichever worker (and that worker's scratch, indexed by `worker`) runs it.
+    public static func runClaiming(_ count: Int, threads: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
+        let workers = Swift.max(1, Swift.min(threads, count))
+        if workers == 1 {
+            for i in 0..<count { body(0, i) }
+            return
+        }
+        let next = ItemCounter()
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                while true {
+                    let i = next.claim()
+                    guard i < count else { break }
+                    work.value(w, i)
+                }
+            }
+        }
+    }
+}
+
+/// The next unclaimed item of ``ParallelFor/runClaiming(_:threads:_:)``.
+final class ItemCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func claim() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        return next - 1
+    }
 }
 
 /// A value handed to worker threads whose items only touch disjoint state (see ``ParallelFor``).
