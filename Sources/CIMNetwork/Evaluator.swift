@@ -17,8 +17,8 @@ public enum Evaluator {
     /// Evaluates `network` on every example of `data`, `batchSize` at a time, the batches spread
     /// over up to `threads` threads (each with its own copy of the network, taking the next batch
     /// when free). Each batch's forward pass is the same whichever thread runs it and the
-    /// batches' losses are summed in batch order, so the result does not depend on `threads`. Run OpenBLAS on one thread
-    /// (`BLAS.setThreads(1)`) when `threads` > 1.
+    /// batches' losses are summed in batch order, so the result does not depend on `threads`.
+    /// Run OpenBLAS on one thread (`BLAS.setThreads(1)`) when `threads` > 1.
     public static func evaluate(_ network: Network, on data: ImageDataset, batchSize: Int = 100, threads: Int = 1) -> EvaluationResult {
         guard threads > 1 else {
             var engine = DigitalProduct()
