@@ -24,6 +24,10 @@
 #                      aihwkit==1.1.0 with --no-deps plus the modules its import needs
 #   PYTHON             the interpreter that creates the venv (default python3)
 #   THREADS            thread counts (default "1 2")
+#   CIMBENCH_BIN       run this CIMBench binary instead of building one
+#   WORKLOADS          "all" (default) or "digital": only sgemm and the digital training and
+#                      inference (CIMKit and PyTorch; no on-chip training, no Monte Carlo, no
+#                      aihwkit), about 5 min
 # OPENBLAS_CORETYPE is left as the environment has it (and printed). Asserts nothing; not part of CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +41,12 @@ for a in "$@"; do
   esac
 done
 THREADS=${THREADS:-"1 2"}
+WORKLOADS=${WORKLOADS:-all}
+case "$WORKLOADS" in
+  all) ONLY= ;;
+  digital) ONLY="--only digital" ;;
+  *) echo "bench-compare: WORKLOADS must be all or digital, not '$WORKLOADS'" >&2; exit 2 ;;
+esac
 VENV=${CIMKIT_BENCH_VENV:-$HOME/.cache/cimkit-bench-venv}
 OUT=runs/bench-compare
 mkdir -p "$OUT"
@@ -45,9 +55,14 @@ RESULTS=$OUT/results-$(date +%Y%m%d-%H%M%S).jsonl
 note() { echo "bench-compare: $*" >&2; }
 
 # --- CIMKit -----------------------------------------------------------------------------------
-note "building CIMBench (release)"
-swift build -c release --product CIMBench >"$OUT/build.log" 2>&1 || { note "swift build failed, see $OUT/build.log"; exit 1; }
-BIN=$(swift build -c release --show-bin-path)/CIMBench
+if [ -n "${CIMBENCH_BIN:-}" ]; then
+  BIN=$CIMBENCH_BIN  # a CIMBench built elsewhere (e.g. before a change, to compare two builds)
+  [ -x "$BIN" ] || { note "CIMBENCH_BIN=$BIN is not an executable"; exit 2; }
+else
+  note "building CIMBench (release)"
+  swift build -c release --product CIMBench >"$OUT/build.log" 2>&1 || { note "swift build failed, see $OUT/build.log"; exit 1; }
+  BIN=$(swift build -c release --show-bin-path)/CIMBench
+fi
 
 # --- Python peers (each may fail on its own; the rest goes on) ----------------------------------
 HAVE_TORCH=; HAVE_AIHWKIT=
@@ -82,7 +97,7 @@ yn() { [ -n "$1" ] && echo yes || echo no; }
 # --- the machine -------------------------------------------------------------------------------
 {
   echo "{\"tool\": \"machine\", \"workload\": \"info\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\", \"cores\": $(nproc),"
-  echo " \"openblas_coretype_env\": \"${OPENBLAS_CORETYPE:-}\", \"threads\": \"$THREADS\", \"quick\": \"${QUICK:-no}\","
+  echo " \"openblas_coretype_env\": \"${OPENBLAS_CORETYPE:-}\", \"threads\": \"$THREADS\", \"quick\": \"${QUICK:-no}\", \"workloads\": \"$WORKLOADS\","
   echo " \"loadavg_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
   echo " \"swift\": \"$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([^ ]*\).*/\1/p' | head -1)\", \"peers_missing\": \"$([ -z "$HAVE_TORCH" ] && echo "torch ")$([ -z "$HAVE_AIHWKIT" ] && echo aihwkit)\"}"
 } | tr -d '\n' >>"$RESULTS"; echo >>"$RESULTS"
@@ -92,17 +107,17 @@ yn() { [ -n "$1" ] && echo yes || echo no; }
 #     so that every library's thread pool is sized before it starts -----------------------------
 for t in $THREADS; do
   note "CIMKit, $t thread(s)"
-  "$BIN" compare $QUICK --threads "$t" >>"$RESULTS" || note "CIMBench compare failed"
+  "$BIN" compare $QUICK $ONLY --threads "$t" >>"$RESULTS" || note "CIMBench compare failed"
   export OMP_NUM_THREADS=$t MKL_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t
   if [ -n "$HAVE_TORCH" ]; then
     note "PyTorch, $t thread(s)"
     "$PY" scripts/bench-compare/torch_bench.py --threads "$t" $QUICK >>"$RESULTS" || note "torch_bench.py failed"
   fi
-  if [ -n "$HAVE_AIHWKIT" ]; then
+  if [ -n "$HAVE_AIHWKIT" ] && [ -z "$ONLY" ]; then
     note "aihwkit, $t thread(s)"
     "$PY" scripts/bench-compare/aihwkit_bench.py --threads "$t" $QUICK >>"$RESULTS" || note "aihwkit_bench.py failed"
   fi
-  if [ -n "$HAVE_AIHWKIT" ] && [ "$t" -gt 1 ]; then
+  if [ -n "$HAVE_AIHWKIT" ] && [ -z "$ONLY" ] && [ "$t" -gt 1 ]; then
     # per machine: t trials at once in t processes of one thread each (as cim evaluate --jobs t)
     note "aihwkit, $t Monte Carlo trials at once (one process of 1 thread each)"
     export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1

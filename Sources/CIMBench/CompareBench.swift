@@ -7,15 +7,18 @@ import CIMNetwork
 import CIMTrain
 import Foundation
 
-/// `CIMBench compare [--quick] [--threads 1,2]`: CIMKit's half of scripts/bench-compare.sh.
+/// `CIMBench compare [--quick] [--only digital] [--threads 1,2]`: CIMKit's half of scripts/bench-compare.sh.
 /// Runs cnn16 on the shipped MNIST through the workloads that the script also runs in PyTorch
 /// and aihwkit, and prints one JSON object per line (tool, workload, batch, threads,
 /// images_per_s = the median over the repetitions, and the repetitions themselves):
 /// - `flops`: multiply-add FLOPs per image of cnn16, forward and training (forward, weight
 ///   gradient, input gradient except for the first layer), from the architecture;
 /// - `sgemm-1024`: OpenBLAS sgemm 1024³, GFLOP/s;
-/// - `train-digital`: SGD (lr 0.1) steps, batch 64, on the training images in a seeded order;
-/// - `infer-digital`: `Evaluator.evaluate` (forward, loss, argmax) of the test images, batch 1000 and 64;
+/// - `train-digital`: SGD (lr 0.1) steps, batch 64, on the training images in a seeded order; at
+///   `threads` > 1 as `cim train --threads N` runs them: N shards of each batch on N threads
+///   (``BatchShards``), one BLAS thread each;
+/// - `infer-digital`: `Evaluator.evaluate` (forward, loss, argmax) of the test images, batch 1000
+///   and 64, the batches on `threads` threads with one BLAS thread each;
 /// - `train-mixed-precision`: on-chip steps on `wu2023-soc` (mixed-precision rule, 8-bit
 ///   bit-serial DAC, ADC, read noise; FP32 backward), batch 64, SGD lr 0.1;
 /// - `mc-trial`: one Monte Carlo trial as `cim evaluate` runs it on `wu2023-inference` (program a
@@ -23,9 +26,17 @@ import Foundation
 ///   and ADC noise and 8-bit DAC/ADC), one trial on `threads` BLAS threads, images/s per trial;
 /// - `mc-trials-per-machine`: `threads` trials at once, one BLAS thread each (`cim evaluate
 ///   --jobs`), test images per second of the whole machine.
-/// Every workload is warmed up first. Threads are OpenBLAS's (and oneDNN's) threads.
+/// `--only digital` stops after `infer-digital`. Every workload is warmed up first. The on-chip and
+/// Monte Carlo workloads' threads are OpenBLAS's (and oneDNN's) threads.
 func benchCompare(_ arguments: [String]) throws {
     let quick = arguments.contains("--quick")
+    var digitalOnly = false
+    if let i = arguments.firstIndex(of: "--only") {
+        guard i + 1 < arguments.count, arguments[i + 1] == "digital" else {
+            throw CIMError.invalidConfig(field: "--only", reason: "the only subset is 'digital'")
+        }
+        digitalOnly = true
+    }
     var threadCounts = [1, 2]
     if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count {
         threadCounts = arguments[i + 1].split(separator: ",").compactMap { Int($0) }.filter { $0 >= 1 }
@@ -36,6 +47,7 @@ func benchCompare(_ arguments: [String]) throws {
     let mpBatches = quick ? 15 : 60
     let trialImages = quick ? 2000 : 10000
 
+    ProcessMemory.keepFreedBlocks()  // as `cim train` does
     try BLAS.load()
     let info = try BLAS.info
     let data = try DatasetCatalog.load(.mnist)
@@ -54,24 +66,26 @@ func benchCompare(_ arguments: [String]) throws {
     }
     let sgd = OptimizerConfig(kind: .sgd, learningRate: 0.1)
     for threads in threadCounts {
-        BLAS.setThreads(threads)
-        let r = try timedTraining(data: data, optimizer: sgd, onChip: nil, batches: trainBatches, reps: reps)
+        // as `cim train --threads N`: N shards per batch on N threads, one BLAS thread each
+        BLAS.setThreads(1)
+        let r = try timedTraining(data: data, optimizer: sgd, onChip: nil, batches: trainBatches, reps: reps, shards: threads)
         emit(result("train-digital", batch: 64, threads: threads, rates: r))
     }
     let test = data.test.prefix(inferImages)
     for threads in threadCounts {
-        BLAS.setThreads(threads)
+        BLAS.setThreads(1)  // the batches on `threads` threads, one BLAS thread each
         for batch in [1000, 64] {
             let net = try Network(architecture: arch, seed: 1)
-            _ = Evaluator.evaluate(net, on: test.prefix(2000), batchSize: batch)  // warm-up
+            _ = Evaluator.evaluate(net, on: test.prefix(2000), batchSize: batch, threads: threads)  // warm-up
             let r = (0..<reps).map { _ -> Double in
                 let t = ProcessStats.now()
-                _ = Evaluator.evaluate(net, on: test, batchSize: batch)
+                _ = Evaluator.evaluate(net, on: test, batchSize: batch, threads: threads)
                 return Double(test.count) / (ProcessStats.now() - t)
             }
             emit(result("infer-digital", batch: batch, threads: threads, rates: r))
         }
     }
+    if digitalOnly { return }
     let soc = OnChipConfig(rule: .mixedPrecision, chip: ChipPreset.wu2023SoC.rawValue)
     for threads in threadCounts {
         BLAS.setThreads(threads)
@@ -115,12 +129,15 @@ func benchCompare(_ arguments: [String]) throws {
 
 /// Median images/s of `reps` repetitions of `batches` training steps (batch 64) after 20 warm-up
 /// steps, on the training images in the trainer's seeded order (epoch 1, cycled).
-func timedTraining(data: DatasetSplits, optimizer: OptimizerConfig, onChip: OnChipConfig?, batches: Int, reps: Int) throws -> [Double] {
+func timedTraining(data: DatasetSplits, optimizer: OptimizerConfig, onChip: OnChipConfig?, batches: Int, reps: Int,
+                   shards: Int = 1) throws -> [Double] {
     var config = TrainingConfig()
+    config.shards = shards > 1 ? shards : nil
     config.model = ModelPreset.cnn16.rawValue
     config.optimizer = optimizer
     config.onChip = onChip
     var trainer = try Trainer(config: config, data: data)
+    trainer.threads = shards
     let order = trainer.order(epoch: 1)
     let perEpoch = order.count / 64
     var b = 0

@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// Valid 2-D convolution (stride 1, no padding) on NHWC tensors, computed as im2col + GEMM.
@@ -36,18 +37,18 @@ public struct Conv2D: Layer {
         if col.count != m * k { col = [Float](repeating: 0, count: m * k) }
         x.data.withUnsafeBufferPointer { xp in
             col.withUnsafeMutableBufferPointer { cp in
-                Im2Col.im2col(xp.baseAddress!, batch: n, height: h, width: w, channels: inChannels,
-                              kernel: kernel, col: cp.baseAddress!)
+                cim_im2col_valid(xp.baseAddress!, n, h, w, inChannels, kernel, cp.baseAddress!)
             }
         }
-        var y = Tensor(zeros: [n, oh, ow, outChannels])
         let bias = parameters + outChannels * k
+        var y = Tensor(shape: [n, oh, ow, outChannels], data: [Float](unsafeUninitializedCapacity: m * outChannels) { buffer, count in
+            if let b = buffer.baseAddress { cim_broadcast_rows(b, m, outChannels, bias) }  // every element written: no zero-fill
+            count = m * outChannels
+        })
         y.data.withUnsafeMutableBufferPointer { yp in
-            let out = yp.baseAddress!
-            for r in 0..<m { (out + r * outChannels).update(from: bias, count: outChannels) }
             col.withUnsafeBufferPointer { cp in
                 engine.accumulateProduct(layer: layer, weights: parameters, input: cp.baseAddress!, rows: m,
-                                         inFeatures: k, outFeatures: outChannels, output: out)
+                                         inFeatures: k, outFeatures: outChannels, output: yp.baseAddress!)
             }
         }
         inputShape = x.shape
@@ -84,12 +85,8 @@ public struct Conv2D: Layer {
     }
 }
 
-/// `out[j] = Σ_i a[i, j]` for a row-major `rows × cols` matrix.
+/// `out[j] = Σ_i a[i, j]` for a row-major `rows × cols` matrix (rows added in order).
 @inlinable
 func columnSums(_ a: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-    out.update(repeating: 0, count: cols)
-    for i in 0..<rows {
-        let row = a + i * cols
-        for j in 0..<cols { out[j] += row[j] }
-    }
+    cim_column_sums(a, rows, cols, out)
 }

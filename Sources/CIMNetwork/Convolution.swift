@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// The general 2-D convolution of ``ConvolutionSpec`` (stride, asymmetric zero padding,
@@ -54,7 +55,7 @@ public struct Convolution: Layer {
             col.withUnsafeMutableBufferPointer { cp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     let out = yp.baseAddress!
-                    for r in 0..<m { (out + r * oc).update(from: bias, count: oc) }
+                    cim_broadcast_rows(out, m, oc, bias)
                     for j in 0..<groups {
                         let cj = cp.baseAddress! + j * m * kg
                         Im2Col.im2col(xp.baseAddress!, batch: n, geometry: g, firstChannel: j * cg, groupChannels: cg, col: cj)

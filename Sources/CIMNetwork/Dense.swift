@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// Fully connected layer: `Y[N, out] = X[N, in] · Wᵀ + b`, W stored `[out, in]`.
@@ -20,11 +21,13 @@ public struct Dense: Layer {
                                                    engine: inout E, layer: Int) -> Tensor {
         precondition(x.shape.count == 2 && x.shape[1] == inFeatures, "Dense: bad input shape \(x.shape)")
         let n = x.shape[0]
-        var y = Tensor(zeros: [n, outFeatures])
         let bias = parameters + outFeatures * inFeatures
+        var y = Tensor(shape: [n, outFeatures], data: [Float](unsafeUninitializedCapacity: n * outFeatures) { buffer, count in
+            if let b = buffer.baseAddress { cim_broadcast_rows(b, n, outFeatures, bias) }  // every element written: no zero-fill
+            count = n * outFeatures
+        })
         y.data.withUnsafeMutableBufferPointer { yp in
             let out = yp.baseAddress!
-            for r in 0..<n { (out + r * outFeatures).update(from: bias, count: outFeatures) }
             x.data.withUnsafeBufferPointer { xp in
                 engine.accumulateProduct(layer: layer, weights: parameters, input: xp.baseAddress!, rows: n,
                                          inFeatures: inFeatures, outFeatures: outFeatures, output: out)

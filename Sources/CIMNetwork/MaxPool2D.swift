@@ -1,3 +1,4 @@
+import CCIMKernels
 import CIMCore
 
 /// Non-overlapping max pooling (window = stride = `size`) on NHWC tensors; rows and columns
@@ -18,54 +19,17 @@ public struct MaxPool2D: Layer {
             // inference: no argmax; the channel loop is innermost so it vectorises
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeMutableBufferPointer { yp in
-                    var o = 0
-                    for b in 0..<n {
-                        for i in 0..<oh {
-                            for j in 0..<ow {
-                                let first = ((b * h + i * size) * w + j * size) * c
-                                for ch in 0..<c { yp[o + ch] = xp[first + ch] }
-                                for di in 0..<size {
-                                    for dj in 0..<size {
-                                        let row = first + (di * w + dj) * c
-                                        for ch in 0..<c {
-                                            let v = xp[row + ch], cur = yp[o + ch]
-                                            yp[o + ch] = v > cur ? v : cur
-                                        }
-                                    }
-                                }
-                                o += c
-                            }
-                        }
-                    }
+                    cim_maxpool(xp.baseAddress!, n, h, w, c, size, yp.baseAddress!)
                 }
             }
             return y
         }
         if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        precondition(x.count <= Int(Int32.max), "MaxPool2D: \(x.count) inputs do not fit Int32 indices")
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
-                    var o = 0
-                    for b in 0..<n {
-                        for i in 0..<oh {
-                            for j in 0..<ow {
-                                let first = ((b * h + i * size) * w + j * size) * c
-                                for ch in 0..<c {
-                                    var best = first + ch
-                                    var value = xp[best]
-                                    for di in 0..<size {
-                                        for dj in 0..<size {
-                                            let idx = first + (di * w + dj) * c + ch
-                                            if xp[idx] > value { value = xp[idx]; best = idx }
-                                        }
-                                    }
-                                    yp[o] = value
-                                    ap[o] = Int32(best)
-                                    o += 1
-                                }
-                            }
-                        }
-                    }
+                    cim_maxpool_argmax(xp.baseAddress!, n, h, w, c, size, yp.baseAddress!, ap.baseAddress!)
                 }
             }
         }
@@ -79,7 +43,11 @@ public struct MaxPool2D: Layer {
         precondition(dy.count == argmax.count, "MaxPool2D.backward without a matching forward pass")
         var dx = Tensor(zeros: inputShape)
         dx.data.withUnsafeMutableBufferPointer { dxp in
-            for (o, index) in argmax.enumerated() { dxp[Int(index)] += dy.data[o] }
+            dy.data.withUnsafeBufferPointer { dyp in
+                argmax.withUnsafeBufferPointer { ap in
+                    cim_maxpool_backward(dyp.baseAddress!, ap.baseAddress!, ap.count, dxp.baseAddress!)
+                }
+            }
         }
         return dx
     }

@@ -25,6 +25,11 @@ public struct Trainer: Sendable {
     /// Wall time of the epochs run so far (carried over by a resume), s.
     public internal(set) var elapsedSeconds: Double = 0
     private var update: [Float] = []
+    /// The digital step's shards (``TrainingConfig/shards``), made on the first step.
+    private var batchShards: BatchShards?
+    /// Threads that run a digital step's shards and the epochs' evaluation batches (results do
+    /// not depend on it). Set OpenBLAS to one thread (`BLAS.setThreads(1)`) when this is > 1.
+    public var threads: Int = 1
 
     /// Prepares a run: validates the config, initialises the network from the seed (or
     /// starts from `initialParameters`, e.g. to compare rules from the same weights).
@@ -78,9 +83,16 @@ public struct Trainer: Sendable {
 
     /// One optimisation step on a batch; returns (loss, correct).
     public mutating func step(x: Tensor, y: [Int32]) -> (loss: Float, correct: Int) {
-        let logits = chip == nil ? network.forward(x, training: true) : network.forward(x, training: true, engine: &chip!.engine)
-        let r = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
-        network.backward(r.gradient)
+        let r: (loss: Float, correct: Int)
+        if chip == nil {
+            if batchShards == nil { batchShards = BatchShards(network: network, count: config.shardCount) }
+            r = batchShards!.lossAndGradients(&network, x: x, labels: y, threads: threads)
+        } else {
+            let logits = network.forward(x, training: true, engine: &chip!.engine)
+            let e = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
+            network.backward(e.gradient)
+            r = (e.loss, e.correct)
+        }
         optimizer.computeUpdate(parameters: network.parameters, gradients: network.gradients, update: &update)
         if chip != nil {
             chip!.apply(update: update, to: &network.parameters, offsets: network.offsets)
@@ -112,7 +124,7 @@ public struct Trainer: Sendable {
         }
         let trainSeconds = ProcessStats.now() - start
         let evalStart = ProcessStats.now()
-        let digital = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize)
+        let digital = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize, threads: threads)
         var test = digital
         if let chip {
             // the chip as trained, read with fresh noise from a stream of its own (so that

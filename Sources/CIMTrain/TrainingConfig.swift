@@ -36,6 +36,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var evalBatchSize: Int = 100
     /// On-chip training (rule, chip, device, threshold); `nil` = digital FP32 training.
     public var onChip: OnChipConfig? = nil
+    /// Digital training only: each batch is split into this many shards whose gradients are
+    /// added in shard order (``BatchShards``), so that the shards can run on separate threads;
+    /// `nil` = 1, the whole batch at once. Results depend on the shard count, never on the
+    /// number of threads that run the shards.
+    public var shards: Int? = nil
 
     public init() {}
 
@@ -86,7 +91,18 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw CIMError.invalidConfig(field: "evalBatchSize", reason: "\(evalBatchSize) must be ≥ 1")
         }
         try onChip?.validate()
+        if let shards {
+            guard (1...batchSize).contains(shards) else {
+                throw CIMError.invalidConfig(field: "shards", reason: "\(shards) must be from 1 to the batch size \(batchSize)")
+            }
+            guard onChip == nil || shards == 1 else {
+                throw CIMError.invalidConfig(field: "shards", reason: "on-chip training runs each batch whole (the chip's read noise is one stream); \(shards) must be 1")
+            }
+        }
     }
+
+    /// Shards per batch (``shards``, 1 when absent).
+    public var shardCount: Int { shards ?? 1 }
 
     /// Loads the dataset named by this configuration, cut to the limits.
     public func loadData() throws(CIMError) -> DatasetSplits {

@@ -86,8 +86,11 @@ struct Train: ParsableCommand {
     @Flag(help: "Simulate the chip with an ideal periphery (no DAC/ADC quantisation, clipping or ADC noise).")
     var idealPeriphery = false
 
-    @Option(help: "OpenBLAS threads. 1 (the default) is fastest for these small matrices and makes results independent of the machine's core count.")
+    @Option(help: "Threads. Digital training splits each batch into --shards shards (default: this many) that run on these threads with one OpenBLAS thread each, and spreads the test batches over them; on chip (one shard) they are OpenBLAS's threads. Results depend on --shards, never on --threads.")
     var threads: Int = 1
+
+    @Option(help: "Digital training: split each batch into this many shards whose gradients are added in a fixed order (default: --threads; 1 = the whole batch at once). Recorded in training.json; --shards 2 gives the same bits on 1 thread as on 2.")
+    var shards: Int?
 
     @Option(help: "Output directory for training.json and model.safetensors (default: runs/<model>-seed<seed>).")
     var out: String?
@@ -152,6 +155,8 @@ struct Train: ParsableCommand {
             throw CIMError.invalidConfig(field: "--rule", reason:
                 "unknown rule '\(rule)' (known: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        let shardCount = shards ?? (r.isOnChip ? 1 : Swift.min(threads, batchSize))
+        c.shards = shardCount == 1 ? nil : shardCount  // 1 is not recorded: training.json stays as before
         if r.isOnChip {
             var onChip = OnChipConfig(rule: r, device: device, threshold: threshold, periphery: !idealPeriphery, weightRange: weightRange)
             try onChip.useChip(chip, set: set)
@@ -174,13 +179,14 @@ struct Train: ParsableCommand {
             ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
             ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--set", !set.isEmpty), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
             ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
-            ("--train-keys", trainKeys != nil),
+            ("--train-keys", trainKeys != nil), ("--shards", shards != nil),
         ]
         return checks.filter(\.1).map(\.0) + fileFlags.given
     }
 
     func run() throws {
         try ArgumentRanges.checkThreads(threads, flag: "--threads")
+        ProcessMemory.keepFreedBlocks()  // each batch reuses the last one's memory (no page faults)
         let start = ProcessStats.now()
         var trainer: Trainer
         let outDir: String
@@ -194,7 +200,6 @@ struct Train: ParsableCommand {
             let archive = try TensorArchive.read(path: path)
             let saved = try Trainer.checkpointConfig(archive, path: path)
             try BLAS.load()
-            BLAS.setThreads(threads)
             trainer = try Trainer(resuming: archive, data: try saved.loadData(), path: path, epochs: epochs)
             elapsedBefore = trainer.elapsedSeconds
             // training.json is written last: a run whose epochs are all done but that has none was
@@ -206,7 +211,6 @@ struct Train: ParsableCommand {
             let imported = try importedModel()
             let config = try makeConfig(imported: imported)
             try BLAS.load()
-            BLAS.setThreads(threads)
             outDir = out ?? "runs/\(config.model)-seed\(seed)"
             if !overwrite, FileManager.default.fileExists(atPath: outDir + "/training.json") {
                 throw CIMError.io(path: outDir + "/training.json", reason: "a finished run is already there (use --overwrite, --resume or another --out)")
@@ -218,6 +222,10 @@ struct Train: ParsableCommand {
             if overwrite { try Self.clearRun(in: outDir) }
         }
         try OutputDirectory.check(outDir)  // before the first epoch, not after it
+        // shards on `threads` threads with one OpenBLAS thread each; one shard: OpenBLAS's threads
+        let sharded = trainer.config.shardCount > 1
+        BLAS.setThreads(sharded ? 1 : threads)
+        trainer.threads = sharded ? threads : 1
         let config = trainer.config, data = trainer.data
         let recordPath = outDir + "/training.json", weightsPath = outDir + "/model.safetensors"
         let checkpointPath = outDir + "/" + Self.checkpointName
@@ -225,7 +233,8 @@ struct Train: ParsableCommand {
         progress.header("training \(config.model) (\(trainer.network.parameters.count) parameters) on \(data.name): "
             + "\(data.train.count) train / \(data.test.count) test images, \(config.optimizer.kind.rawValue) lr \(config.optimizer.learningRate), "
             + "batch \(config.batchSize), \(trainer.batchesPerEpoch) batches × \(config.epochs) epochs, seed \(config.seed), "
-            + "BLAS \(try BLAS.info.coreName) × \(threads) thread\(threads == 1 ? "" : "s")"
+            + "BLAS \(try BLAS.info.coreName) × \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s")"
+            + (sharded ? ", \(config.shardCount) shards per batch on \(threads) thread\(threads == 1 ? "" : "s")" : "")
             + (trainer.epochs.isEmpty ? "" : "; resuming after epoch \(trainer.epochs.count)"))
         if let chip = trainer.chip {
             let spec = chip.summary.chip

@@ -116,3 +116,45 @@ struct WeightsFileTests {
         expectError(nan, "is not finite")
     }
 }
+
+@Suite("Trainer: shards", .serialized)
+struct ShardedTrainerTests {
+    func config(shards: Int?) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.model = "lenet-wu2023"
+        c.trainLimit = 1500
+        c.testLimit = 500
+        c.batchesPerEpoch = nil
+        c.epochs = 1
+        c.shards = shards
+        return c
+    }
+
+    func run(_ c: TrainingConfig, threads: Int) throws -> Trainer {
+        var t = try Trainer(config: c, data: limitedData(c))
+        t.threads = threads
+        t.run()
+        return t
+    }
+
+    @Test("2 shards give the same bits on 1 and 2 threads, and again on a second run; they learn like the whole batch")
+    func reproducible() throws {
+        let one = try run(config(shards: 2), threads: 1)
+        let two = try run(config(shards: 2), threads: 2)
+        let again = try run(config(shards: 2), threads: 2)
+        #expect(one.network.parameters == two.network.parameters)
+        #expect(two.network.parameters == again.network.parameters)
+        #expect(one.epochs[0].testAccuracy == two.epochs[0].testAccuracy && one.epochs[0].trainLoss == two.epochs[0].trainLoss)
+        let whole = try run(config(shards: nil), threads: 1)
+        #expect(whole.network.parameters != two.network.parameters)  // another rounding of the same sums
+        #expect(abs(whole.epochs[0].testAccuracy - two.epochs[0].testAccuracy) < 0.02,
+                "whole batch \(whole.epochs[0].testAccuracy), 2 shards \(two.epochs[0].testAccuracy)")
+    }
+
+    @Test("bad shard counts are refused naming the field", arguments: [0, 65, 2])
+    func badShards(_ shards: Int) {
+        var c = config(shards: shards)
+        if shards == 2 { c.onChip = OnChipConfig(rule: .mixedPrecision) }
+        #expect { try c.validate() } throws: { e in "\(e)".contains("shards") }
+    }
+}

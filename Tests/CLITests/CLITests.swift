@@ -42,6 +42,23 @@ struct CLITests {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "no cim binary at \(Self.binary)")
     }
 
+    @Test("cim train --threads 2 runs 2 shards per batch (recorded) and gives the bits of --shards 2 on 1 thread; on chip --shards 2 is refused")
+    func trainShards() throws {
+        let a = tempDir(), b = tempDir()
+        let common = ["train", "--model", "lenet-wu2023", "--train-limit", "1000", "--test-limit", "300", "--batches-per-epoch", "all",
+                      "--epochs", "1", "--quiet"]
+        let two = try cim(common + ["--threads", "2", "--out", a])
+        let one = try cim(common + ["--threads", "1", "--shards", "2", "--out", b])
+        #expect(two.status == 0 && one.status == 0, "stderr: \(two.stderr) \(one.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a + "/training.json"))) as? [String: Any]
+        #expect(((record?["config"] as? [String: Any])?["shards"] as? Int) == 2)
+        let wa = FileManager.default.contents(atPath: a + "/model.safetensors"), wb = FileManager.default.contents(atPath: b + "/model.safetensors")
+        #expect(wa != nil && wa == wb)
+        let onChip = try cim(common + ["--rule", "mixed-precision", "--shards", "2", "--out", tempDir()])
+        #expect(onChip.status != 0 && onChip.stderr.contains("shards") && onChip.stderr.split(separator: "\n").count == 1, "\(onChip.stderr)")
+        for dir in [a, b] { try FileManager.default.removeItem(atPath: dir) }
+    }
+
     @Test("cim train on a small subset writes training.json and model.safetensors")
     func trainSmall() throws {
         let out = tempDir()

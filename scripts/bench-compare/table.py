@@ -107,8 +107,18 @@ print("\n| workload | batch | threads | PyTorch img/s | aihwkit img/s | CIMKit i
       "| CIMKit % of sgemm peak | PyTorch % of sgemm peak |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for name, batch, t, p, a, c, per_image in rows:
+    if machine.get("workloads") == "digital" and not c:
+        continue  # WORKLOADS=digital: no CIMKit figure measured for this row
     print(f"| {name} | {batch} | {t} | {fmt(p)} | {fmt(a)} | {fmt(c)} | {ratio(c, p)} | {ratio(c, a)} "
           f"| {frac(c, per_image, t)} | {frac(p, per_image, t)} |")
+scaling = []
+for tool, name in (("cimkit", "CIMKit"), ("pytorch", "PyTorch")):
+    for workload, batch in (("train-digital", 64), ("infer-digital", 1000), ("infer-digital", 64)):
+        one, two = rate(tool, workload, batch, 1), rate(tool, workload, batch, 2)
+        if one and two:
+            scaling.append(f"{name} {workload} b{batch} {two / one:.2f}×")
+if scaling:
+    print("\nScaling from 1 to 2 threads: " + ", ".join(scaling))
 noisy = sorted({f"{r['tool']} {r['workload']} b{r['batch']} t{r['threads']} ({min(r['reps']):,.0f}–{max(r['reps']):,.0f})"
                 for r in records if len(r.get("reps") or []) > 1 and min(r["reps"]) > 0 and max(r["reps"]) / min(r["reps"]) > 1.25})
 if noisy:

@@ -40,4 +40,24 @@ void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t 
 int cim_any_negative(const float *x, size_t n);
 /// ADC: y = clamp(rint(y / step) * step, -fullScale, fullScale); step = 0: clamp only.
 void cim_adc_quantize(float *y, size_t n, float step, float fullScale);
+
+// network.c: the digital layers' hot paths.
+/// y[r, c] = row[c] for a rows x cols row-major y (a bias in every row).
+void cim_broadcast_rows(float *y, size_t rows, size_t cols, const float *row);
+/// out[c] = sum over r of a[r, c], rows added in order (a bias gradient).
+void cim_column_sums(const float *a, size_t rows, size_t cols, float *out);
+/// Max pooling of an NHWC x (n, h, w, c) over size x size windows, stride size (floor):
+/// y[b, i, j, ch] = the maximum over the window, argmax = its index in x (the first maximum in
+/// row-major window order; a NaN never wins after the first element).
+void cim_maxpool_argmax(const float *x, size_t n, size_t h, size_t w, size_t c, size_t size, float *y, int32_t *argmax);
+/// The same maximum without the argmax (inference).
+void cim_maxpool(const float *x, size_t n, size_t h, size_t w, size_t c, size_t size, float *y);
+/// dx[argmax[o]] += dy[o] for o < count (dx zeroed by the caller).
+void cim_maxpool_backward(const float *dy, const int32_t *argmax, size_t count, float *dx);
+/// im2col of a valid (stride 1, unpadded) k x k convolution of an NHWC x (n, h, w, c):
+/// col[(b·OH + i)·OW + j, (kh·k + kw)·c + ch] = x[b, i + kh, j + kw, ch] (as Im2Col.im2col).
+void cim_im2col_valid(const float *x, size_t n, size_t h, size_t w, size_t c, size_t k, float *col);
+/// glibc: freed blocks up to `bytes` stay in the process (M_MMAP_THRESHOLD and M_TRIM_THRESHOLD,
+/// capped at 2^31 - 1) instead of going back to the kernel; 0 on success, 1 elsewhere.
+int cim_keep_freed_memory(size_t bytes);
 #endif
