@@ -8,11 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define CIM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CIM_CLONES
-#endif
+#include "cim_clones.h"
 
 static inline float exp_core(float y) {
     y = y < -87.0f ? -87.0f : (y > 88.0f ? 88.0f : y);

@@ -5,11 +5,7 @@
 #include <malloc.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define CIM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CIM_CLONES
-#endif
+#include "cim_clones.h"
 
 CIM_CLONES
 void cim_broadcast_rows(float *restrict y, size_t rows, size_t cols, const float *restrict row) {

@@ -9,11 +9,7 @@
 #include <string.h>
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define CIM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CIM_CLONES
-#endif
+#include "cim_clones.h"
 
 #define LANES CIM_NORMAL_LANES
 
