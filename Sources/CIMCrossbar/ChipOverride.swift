@@ -5,7 +5,8 @@ import CIMCore
 ///
 /// It edits the chip's JSON document generically: the key path must be a field of a chip
 /// (``ChipDocument/specKeyPaths``), and the new value keeps the type of the one it replaces
-/// (a number stays a number, true/false stay booleans, text stays text); `null` removes an
+/// (a number stays a number, true/false stay booleans, an array of numbers stays one, written
+/// `[0.049,0.1]`, text stays text); `null` removes an
 /// optional field (`--set tileCount=null`: no tile limit). The edited document is then decoded
 /// and validated like a chip file.
 public struct ChipOverride: Equatable, Sendable, CustomStringConvertible {
@@ -45,9 +46,15 @@ public struct ChipOverride: Equatable, Sendable, CustomStringConvertible {
             new = .bool(value == "true")
         case .string?:
             new = .string(value)
+        case .array?:
+            new = try Self.array(value, fail)
         case nil:
-            // an optional field the document leaves out: a number, a boolean or text
-            new = JSONValue.isNumber(value) ? .number(value) : value == "true" || value == "false" ? .bool(value == "true") : .string(value)
+            // an optional field the document leaves out: a number, a boolean, an array or text
+            if value.hasPrefix("[") {
+                new = try Self.array(value, fail)
+            } else {
+                new = JSONValue.isNumber(value) ? .number(value) : value == "true" || value == "false" ? .bool(value == "true") : .string(value)
+            }
         case let other?:
             throw fail("the chip's \(JSONTreeDecoder.text(keyPath)) is \(other.kind), not a value")
         }
@@ -55,6 +62,16 @@ public struct ChipOverride: Equatable, Sendable, CustomStringConvertible {
             throw fail("the chip has no object at '\(JSONTreeDecoder.text(keyPath.dropLast()))'")
         }
         return out
+    }
+
+    /// A JSON array of numbers given as the value (`[0.049,0.1]`, the form of the device terms'
+    /// ranges, polynomials and tables); anything else is an error naming the flag.
+    static func array(_ value: String, _ fail: (String) -> CIMError) throws(CIMError) -> JSONValue {
+        guard let parsed = try? JSONValue.parse(Array(value.utf8)), case .array(let items) = parsed,
+              items.allSatisfy({ if case .number = $0 { return true } else { return false } }) else {
+            throw fail("'\(value)' is not a JSON array of numbers (such as [0.049,0.1])")
+        }
+        return parsed
     }
 }
 

@@ -145,6 +145,13 @@ struct ChipDocumentTests {
         // the oracle: an override equals editing the spec in Swift, for every field type
         #expect(try ChipDocument.load("ideal", set: ["dac.bitSerial=true"]).spec.dac.bitSerial)
         #expect(try ChipDocument.load("ideal", set: ["device.levels=16"]).spec.device.levels == 16)
+        // arrays of numbers (the device terms' ranges and polynomials): replaced, added, removed
+        let pcm = try ChipDocument.load("pcm-like-inference", set: ["device.driftNuMeanRange=[0.05,0.09]"]).spec.device
+        #expect(pcm.driftNuMeanRange == [0.05, 0.09])
+        let added = try ChipDocument.load("wu2023-inference", set: ["device.programmingSigmaMicroSiemens=0", "device.programmingSigmaPolynomialMicroSiemens=[1,0.5]"])
+        #expect(added.spec.device.programmingSigmaPolynomialMicroSiemens == [1, 0.5])
+        let removed = try ChipDocument.load("pcm-like-inference", set: ["device.driftNuLogSlope=null", "device.driftNuMeanRange=null"]).spec.device
+        #expect(removed.driftNuMeanRange == nil && removed.driftNuLogSlope == nil)
     }
 
     @Test("a bad --set is one line naming the flag or the field",
@@ -159,6 +166,8 @@ struct ChipDocumentTests {
             ("device.gMinMicroSiemens=80", "device.gMaxMicroSiemens: 70.0 must exceed gMin 80.0"),
             ("tileRows=64.5", "tileRows: expected an integer"),
             ("tileRows=null", "tileRows: missing"),
+            ("device.programmingSigmaPolynomialMicroSiemens=[1,\"a\"]", "is not a JSON array of numbers"),
+            ("device.programmingSigmaPolynomialMicroSiemens=[1,2", "is not a JSON array of numbers"),
           ])
     func badOverride(text: String, expected: String) {
         var message = "no error"
