@@ -70,21 +70,26 @@ extension ChipImage {
         var out = [CrossbarLayer?](repeating: nil, count: architecture.layers.count)
         var grouped: [Int: [CrossbarLayer]] = [:]
         for (k, l) in layers.enumerated() {
-            let (tp, tm) = targets?[k] ?? layerTargets(k)
-            let (p, m) = conductances?[k] ?? (tp, tm)
-            let whole = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec, weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
-                                          gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
-            if l.groups == 1 {
-                var x = whole
-                try x.calibrate(l.crossbarCalibration(group: 0, rowBlocks: x.rowBlocks))
-                out[l.index] = x
-            } else {
-                var parts = try whole.splitColumns(into: l.groups)
-                for j in parts.indices { try parts[j].calibrate(l.crossbarCalibration(group: j, rowBlocks: parts[j].rowBlocks)) }
-                grouped[l.index] = parts
-            }
+            let bars = try crossbars(position: k, spec: spec, conductances: conductances?[k], targets: targets?[k])
+            if l.groups == 1 { out[l.index] = bars[0] } else { grouped[l.index] = bars }
         }
         return ChipEngine(layers: out, noise: noise, grouped: grouped)
+    }
+
+    /// The calibrated crossbars of the weighted layer at `position` (one, or one per group in
+    /// group order), as ``engine(spec:conductances:targets:noise:)`` builds them: programmed
+    /// with `conductances` (default: the targets) on `spec` (default: the image's).
+    public func crossbars(position k: Int, spec: ChipSpec? = nil, conductances: (plus: [Float], minus: [Float])? = nil,
+                          targets: (plus: [Float], minus: [Float])? = nil) throws(CIMError) -> [CrossbarLayer] {
+        let l = layers[k]
+        let (tp, tm) = targets ?? layerTargets(k)
+        let (p, m) = conductances ?? (tp, tm)
+        let whole = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec ?? self.spec,
+                                      weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
+                                      gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
+        var parts = l.groups == 1 ? [whole] : try whole.splitColumns(into: l.groups)
+        for j in parts.indices { try parts[j].calibrate(l.crossbarCalibration(group: j, rowBlocks: parts[j].rowBlocks)) }
+        return parts
     }
 
     /// A fresh programmed instance of the targets: every device written with write-and-verify

@@ -41,7 +41,7 @@ extension Mapper {
             image.layers[k].calibration = cal
             if settings.adcRange == .mse, spec.adc.bits > 0 {
                 // the partial sums do not depend on the ADC: record them once, through the calibrated DAC
-                var crossbars = try image.engine(noise: nil).crossbars(of: l.index)
+                var crossbars = try image.crossbars(position: k)
                 var scales: [Double] = []
                 for (j, x) in inputs.enumerated() {
                     var observation: ADCObservation? = ADCObservation()
