@@ -55,7 +55,7 @@ let tests: [Target] = [
     .testTarget(name: "CIMDataTests", dependencies: ["CIMData", "CZlib", "CIMHDF5"]),
     .testTarget(name: "CIMNetworkTests", dependencies: ["CIMNetwork"]),
     .testTarget(name: "CIMDeviceTests", dependencies: ["CIMDevice"]),
-    .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar"]),
+    .testTarget(name: "CIMCrossbarTests", dependencies: ["CIMCrossbar", "CCIMKernels", "CIMCore", "CIMDevice"]),
     .testTarget(name: "CIMTrainTests", dependencies: ["CIMTrain"]),
     .testTarget(name: "CIMHDF5Tests", dependencies: ["CIMHDF5", "CIMCore", "CHDF5"]),
     .testTarget(name: "CIMMapTests", dependencies: ["CIMMap", "CIMCrossbar", "CIMData", "CIMTrain"]),

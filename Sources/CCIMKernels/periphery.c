@@ -112,9 +112,12 @@ static inline __attribute__((always_inline)) float abs_max(const float *x, size_
     return r;
 }
 
-CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale) {
+#include "periphery_avx512.h"
+
+// Rows r0..rows of cim_dac_quantize, in portable C (the copy every CPU can run).
+CIM_CLONES static void dac_quantize_rows(const float *x, size_t r0, size_t rows, size_t cols, int bits, float *xq, float *scale) {
     float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = r0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *qr = xq + r * cols;
         float m = abs_max(xr, cols);
@@ -128,6 +131,13 @@ CIM_CLONES void cim_dac_quantize(const float *x, size_t rows, size_t cols, int b
             for (size_t c = 0; c < cols; c++) qr[c] = xr[c] * inv;
         }
     }
+}
+
+void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale) {
+#if CIM_HAVE_AVX512_PATH
+    if (cim_has_avx512()) { dac_quantize_avx512(x, rows, cols, bits, xq, scale); return; }
+#endif
+    dac_quantize_rows(x, 0, rows, cols, bits, xq, scale);
 }
 
 CIM_CLONES void cim_dac_quantize_static(const float *x, size_t rows, size_t cols, size_t block, const float *ranges, int bits,
@@ -185,13 +195,16 @@ static inline __attribute__((always_inline)) float noise_weight(float x, float l
     return x * x;
 }
 
-CIM_CLONES void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial,
-                                          float *out) {
+// Rows r0..rows of cim_read_noise_block_sums, in portable C; per row and block: 16 partial sums
+// over the full chunks of 16 columns (lane j takes columns j, j + 16, …), added in lane order to
+// 0, then the remaining columns in order. The AVX-512 path keeps this order exactly.
+CIM_CLONES static void read_noise_block_sums_rows(const float *x, size_t r0, size_t rows, size_t cols, size_t block, int bits,
+                                                  int bitSerial, float *out) {
     int serial = bitSerial && bits > 0;
     float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
     float invL2 = bits > 0 ? 1.0f / (levels * levels) : 0.0f;
     size_t blocks = (cols + block - 1) / block;
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = r0; r < rows; r++) {
         const float *xr = x + r * cols;
         for (size_t b = 0; b < blocks; b++) {
             size_t c0 = b * block, c1 = c0 + block < cols ? c0 + block : cols, c = c0;
@@ -204,6 +217,19 @@ CIM_CLONES void cim_read_noise_block_sums(const float *x, size_t rows, size_t co
             out[r * blocks + b] = total;
         }
     }
+}
+
+void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial,
+                                                     float *out) {
+    size_t r0 = 0;
+#if CIM_HAVE_AVX512_PATH
+    size_t blocks = (cols + block - 1) / block;
+    if (rows >= 16 && blocks <= (size_t)INT32_MAX / 16 && cim_has_avx512()) {
+        read_noise_block_sums_avx512(x, rows, cols, block, bits, bitSerial, out);
+        r0 = rows / 16 * 16;
+    }
+#endif
+    read_noise_block_sums_rows(x, r0, rows, cols, block, bits, bitSerial, out);
 }
 
 CIM_CLONES int cim_any_negative(const float *x, size_t n) {

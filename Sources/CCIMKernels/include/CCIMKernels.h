@@ -23,7 +23,8 @@ void cim_normal_fill(uint64_t *state, float *out, size_t n);
 /// y[r, c] += sigma[r] * z[r, c] for a rows x cols row-major y.
 void cim_add_row_scaled(float *y, size_t rows, size_t cols, const float *sigma, const float *z);
 /// Input DAC with per-row abs-max scaling: scale[r] = max_c |x[r, c]| (1 if that is 0) and
-/// xq[r, c] = rint(x / scale * L) / L with L = 2^bits - 1 (bits = 0: xq = x / scale, no rounding).
+/// xq[r, c] = rint((x * (1 / scale)) * L) * (1 / L) in float32 with L = 2^bits - 1, rint rounding to
+/// nearest even (bits = 0: xq = x * (1 / scale), no rounding). NaN inputs never set the scale.
 void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale);
 /// Input DAC with static ranges (a calibrated layer): columns are cut into blocks of `block`
 /// (a tile's rows); in block b, xq[r, c] = rint(clamp(x * (1 / ranges[b]), -1, 1) * L) / L
@@ -34,7 +35,9 @@ void cim_split_sign_rows(const float *x, size_t rows, size_t cols, float *pos, f
 /// Read-noise weights of inputs x >= 0, summed over each block of `block` columns:
 /// out[r * nblocks + b] = sum over the block's columns of w(x), nblocks = ceil(cols / block), where
 /// bit-serial with bits > 0: w = sum_k (2^k / L)^2 b_k(q), q = rint(x * L), L = 2^bits - 1 (each
-/// bit cycle reads the devices afresh); otherwise w = x^2.
+/// bit cycle reads the devices afresh); otherwise w = x^2. Order of the float32 additions, per row
+/// and block: 16 partial sums over the block's full chunks of 16 columns (lane j takes columns
+/// c0 + j, c0 + 16 + j, …), added in lane order to 0, then the remaining columns in order.
 void cim_read_noise_block_sums(const float *x, size_t rows, size_t cols, size_t block, int bits, int bitSerial, float *out);
 /// 1 if any x[i] < 0.
 int cim_any_negative(const float *x, size_t n);
