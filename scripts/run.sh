@@ -15,6 +15,6 @@ swift build -c release --product cim
 CIM=.build/release/cim
 RUN=runs/lenet-wu2023-mp-seed1
 "$CIM" info | head -4
-"$CIM" train --model lenet-wu2023 --rule mixed-precision --chip wu2023-soc --out "$RUN" --overwrite "$@"
+"$CIM" train --model lenet-wu2023 --rule mixed-precision --chip wu2023-soc --threads "$(nproc)" --out "$RUN" --overwrite "$@"
 "$CIM" export "$RUN/model.safetensors" --chip wu2023-inference --out "$RUN/lenet-wu2023-inference.h5" --overwrite
 "$CIM" evaluate "$RUN/lenet-wu2023-inference.h5" --trials 10 --out "$RUN/evaluate" --quiet

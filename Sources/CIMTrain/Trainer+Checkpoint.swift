@@ -4,8 +4,21 @@ import CIMNetwork
 import Foundation
 
 extension Trainer {
-    /// Version of the checkpoint content (metadata key `checkpoint`).
+    /// Version of the checkpoint content (metadata key `checkpoint`): "1", or "2" when an
+    /// epoch's evaluation was still running (``runEpochOverlapped(_:progress:)``) and the
+    /// metadata key `pending_epoch` holds that epoch's training record (test fields "nan"); a
+    /// resume evaluates it first, from the saved state (which is that epoch's end).
     public static let checkpointVersion = "1"
+    static let checkpointVersions: Set<String> = ["1", "2"]
+
+    /// JSON for a pending epoch record (its test fields are NaN).
+    static func pendingCoders() -> (JSONEncoder, JSONDecoder) {
+        let encoder = JSONEncoder(), decoder = JSONDecoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (encoder, decoder)
+    }
 
     /// Everything needed to continue the run bit-identically: a weights archive (network
     /// tensors, so the file also loads as a weights file) plus the optimizer's moments
@@ -17,6 +30,10 @@ extension Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         archive.metadata["checkpoint"] = Self.checkpointVersion
+        if let pending = pendingEpoch {
+            archive.metadata["checkpoint"] = "2"
+            archive.metadata["pending_epoch"] = String(decoding: try Self.pendingCoders().0.encode(pending), as: UTF8.self)
+        }
         archive.metadata["config"] = String(decoding: try encoder.encode(config), as: UTF8.self)
         archive.metadata["epochs"] = String(decoding: try encoder.encode(epochs), as: UTF8.self)
         archive.metadata["optimizer.step"] = String(optimizer.step)
@@ -29,8 +46,8 @@ extension Trainer {
 
     /// The configuration stored in a checkpoint.
     public static func checkpointConfig(_ archive: TensorArchive, path: String) throws(CIMError) -> TrainingConfig {
-        guard archive.metadata["checkpoint"] == checkpointVersion else {
-            throw CIMError.format(path: path, reason: "not a CIMKit checkpoint of version \(checkpointVersion) (metadata 'checkpoint' is \(archive.metadata["checkpoint"] ?? "missing"))")
+        guard let version = archive.metadata["checkpoint"], checkpointVersions.contains(version) else {
+            throw CIMError.format(path: path, reason: "not a CIMKit checkpoint of version 1 or 2 (metadata 'checkpoint' is \(archive.metadata["checkpoint"] ?? "missing"))")
         }
         guard let text = archive.metadata["config"], let config = try? JSONDecoder().decode(TrainingConfig.self, from: Data(text.utf8)) else {
             throw CIMError.format(path: path, reason: "metadata 'config' is missing or invalid")
@@ -49,8 +66,16 @@ extension Trainer {
         guard let text = archive.metadata["epochs"], let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(text.utf8)) else {
             throw fail("metadata 'epochs' is missing or invalid")
         }
-        guard records.count <= config.epochs else {
-            throw CIMError.invalidConfig(field: "--epochs", reason: "\(config.epochs) is fewer than the \(records.count) epochs already run")
+        var pending: EpochRecord? = nil
+        if archive.metadata["checkpoint"] == "2" {
+            guard let text = archive.metadata["pending_epoch"], let p = try? Self.pendingCoders().1.decode(EpochRecord.self, from: Data(text.utf8)),
+                  p.epoch == records.count + 1 else {
+                throw fail("metadata 'pending_epoch' is missing or invalid (a version 2 checkpoint holds the record of epoch \(records.count + 1))")
+            }
+            pending = p
+        }
+        guard records.count + (pending == nil ? 0 : 1) <= config.epochs else {
+            throw CIMError.invalidConfig(field: "--epochs", reason: "\(config.epochs) is fewer than the \(records.count + (pending == nil ? 0 : 1)) epochs already run")
         }
         let network = try WeightsFile.network(from: archive, path: path)
         guard network.architecture == (try config.architecture) else { throw fail("the network does not match the model \(config.model)") }
@@ -70,6 +95,11 @@ extension Trainer {
         self.elapsedSeconds = Double(archive.metadata["elapsed_seconds"] ?? "") ?? 0
         if let onChip = config.onChip {
             self.chip = try ChipTrainingState(restoring: archive, config: onChip, architecture: network.architecture, path: path)
+        }
+        if let pending {
+            // the saved state is the end of the pending epoch: its evaluation gives the same bits now
+            let record = Self.evaluated(pending, network: network, engine: chip?.engine, test: data.test, config: config, threads: 1)
+            self.epochs.append(record)
         }
     }
 

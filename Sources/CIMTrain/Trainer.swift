@@ -30,6 +30,11 @@ public struct Trainer: Sendable {
     /// Threads that run a digital step's shards and the epochs' evaluation batches (results do
     /// not depend on it). Set OpenBLAS to one thread (`BLAS.setThreads(1)`) when this is > 1.
     public var threads: Int = 1
+    /// On chip: evaluate each epoch on another thread while the next epoch trains (see
+    /// ``runEpochOverlapped(_:progress:)``); the records are the same bits either way.
+    public var overlapEvaluation = false
+    /// The evaluation running on another thread, if any.
+    var background: BackgroundEvaluation?
 
     /// Prepares a run: validates the config, initialises the network from the seed (or
     /// starts from `initialParameters`, e.g. to compare rules from the same weights).
@@ -104,8 +109,9 @@ public struct Trainer: Sendable {
         return (r.loss, r.correct)
     }
 
-    /// Trains one epoch (1-based number) and evaluates on the test set.
-    public mutating func runEpoch(_ epoch: Int, progress: (TrainingEvent) -> Void = { _ in }) -> EpochRecord {
+    /// Trains one epoch (1-based number) without evaluating it: the record's test fields are
+    /// NaN until ``evaluated(_:network:engine:test:config:threads:)`` fills them.
+    mutating func trainEpoch(_ epoch: Int, progress: (TrainingEvent) -> Void) -> EpochRecord {
         let indices = order(epoch: epoch)
         let batches = (indices.count + config.batchSize - 1) / config.batchSize
         let start = ProcessStats.now()
@@ -121,32 +127,51 @@ public struct Trainer: Sendable {
             let elapsed = ProcessStats.now() - start
             progress(.batch(epoch: epoch, batch: b + 1, of: batches, loss: lossSum / Double(b + 1),
                             imagesPerSecond: Double(hi) / max(elapsed, 1e-9)))
+            if b % 16 == 15 { collectEvaluation(wait: false, progress: progress) }
         }
         let trainSeconds = ProcessStats.now() - start
-        let evalStart = ProcessStats.now()
-        let digital = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize, threads: threads)
-        var test = digital
-        if let chip {
-            // the chip as trained, read with fresh noise from a stream of its own (so that
-            // evaluation never shifts the training noise)
-            var engine = chip.engine
-            engine.noise = NormalStream(seed: config.seed, stream: "chip/eval-noise/epoch-\(epoch)")
-            test = Evaluator.evaluate(network, on: data.test, batchSize: config.evalBatchSize, engine: &engine)
-        }
         var record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)),
             trainAccuracy: Double(correct) / Double(max(indices.count, 1)),
-            testLoss: test.loss, testAccuracy: test.accuracy, images: indices.count,
-            trainSeconds: trainSeconds, evalSeconds: ProcessStats.now() - evalStart,
+            testLoss: .nan, testAccuracy: .nan, images: indices.count,
+            trainSeconds: trainSeconds, evalSeconds: 0,
             imagesPerSecond: Double(indices.count) / max(trainSeconds, 1e-9))
         if let chip {
             let w = chip.writeStatistics
-            record.digitalTestAccuracy = digital.accuracy
             record.totalWrites = w.totalWrites
             record.writesPerWeight = w.meanPerWeight
             record.maxWritesPerWeight = w.maxPerWeight
         }
-        elapsedSeconds += ProcessStats.now() - start
+        elapsedSeconds += trainSeconds
+        return record
+    }
+
+    /// The epoch's test evaluation, completing `trained` (from ``trainEpoch(_:progress:)``):
+    /// the digital weights in FP32 and, on chip, the chip as trained, read with fresh noise from
+    /// a stream of its own (`chip/eval-noise/epoch-N`), so that evaluation never shifts the
+    /// training noise and can run on copies of the network and chip on another thread.
+    static func evaluated(_ trained: EpochRecord, network: Network, engine: ChipEngine?, test: ImageDataset,
+                          config: TrainingConfig, threads: Int) -> EpochRecord {
+        let evalStart = ProcessStats.now()
+        let digital = Evaluator.evaluate(network, on: test, batchSize: config.evalBatchSize, threads: threads)
+        var result = digital
+        if var engine {
+            engine.noise = NormalStream(seed: config.seed, stream: "chip/eval-noise/epoch-\(trained.epoch)")
+            result = Evaluator.evaluate(network, on: test, batchSize: config.evalBatchSize, engine: &engine)
+        }
+        var record = trained
+        record.testLoss = result.loss
+        record.testAccuracy = result.accuracy
+        if engine != nil { record.digitalTestAccuracy = digital.accuracy }
+        record.evalSeconds = ProcessStats.now() - evalStart
+        return record
+    }
+
+    /// Trains one epoch (1-based number) and evaluates on the test set.
+    public mutating func runEpoch(_ epoch: Int, progress: (TrainingEvent) -> Void = { _ in }) -> EpochRecord {
+        let trained = trainEpoch(epoch, progress: progress)
+        let record = Self.evaluated(trained, network: network, engine: chip?.engine, test: data.test, config: config, threads: threads)
+        elapsedSeconds += record.evalSeconds
         epochs.append(record)
         progress(.epoch(record))
         return record

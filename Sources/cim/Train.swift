@@ -86,7 +86,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Simulate the chip with an ideal periphery (no DAC/ADC quantisation, clipping or ADC noise).")
     var idealPeriphery = false
 
-    @Option(help: "Threads. Digital training splits each batch into --shards shards (default: this many) that run on these threads with one OpenBLAS thread each, and spreads the test batches over them; on chip (one shard) they are OpenBLAS's threads. Results depend on --shards, never on --threads.")
+    @Option(help: "Threads. Digital training splits each batch into --shards shards (default: this many) that run on these threads with one OpenBLAS thread each, and spreads the test batches over them; on chip (one shard), 2 or more run each epoch's test evaluation on a thread of its own while the next epoch trains (OpenBLAS on one thread). Results depend on --shards, never on --threads.")
     var threads: Int = 1
 
     @Option(help: "Digital training: split each batch into this many shards whose gradients are added in a fixed order (default: --threads; 1 = the whole batch at once). Recorded in training.json; --shards 2 gives the same bits on 1 thread as on 2.")
@@ -223,9 +223,12 @@ struct Train: ParsableCommand {
         }
         try OutputDirectory.check(outDir)  // before the first epoch, not after it
         // shards on `threads` threads with one OpenBLAS thread each; one shard: OpenBLAS's threads
+        // on chip with 2+ threads: each epoch's evaluation on a thread of its own, next to the training
         let sharded = trainer.config.shardCount > 1
-        BLAS.setThreads(sharded ? 1 : threads)
+        let overlapped = trainer.chip != nil && threads >= 2
+        BLAS.setThreads(sharded || overlapped ? 1 : threads)
         trainer.threads = sharded ? threads : 1
+        trainer.overlapEvaluation = overlapped
         let config = trainer.config, data = trainer.data
         let recordPath = outDir + "/training.json", weightsPath = outDir + "/model.safetensors"
         let checkpointPath = outDir + "/" + Self.checkpointName
@@ -244,14 +247,21 @@ struct Train: ParsableCommand {
                 + (spec.tileCount.map { " (the physical chip has \($0))" } ?? ""))
         }
         let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]
-        while trainer.epochs.count < config.epochs {
-            let r = trainer.runEpoch(trainer.epochs.count + 1, progress: progress.handle)
-            guard r.trainLoss.isFinite, r.testLoss.isFinite else {
-                throw CIMError.invalidConfig(field: "training", reason: "diverged at epoch \(r.epoch) (train loss \(r.trainLoss), test loss \(r.testLoss)); "
-                    + (r.epoch > 1 ? "the checkpoint of epoch \(r.epoch - 1) is kept in \(outDir)" : "nothing written") + "; try a smaller --lr")
-            }
+        func diverged(_ r: EpochRecord, kept: Int) -> CIMError {
+            .invalidConfig(field: "training", reason: "diverged at epoch \(r.epoch) (train loss \(r.trainLoss), test loss \(r.testLoss)); "
+                + (kept > 0 ? "the checkpoint of epoch \(kept) is kept in \(outDir)" : "nothing written") + "; try a smaller --lr")
+        }
+        while trainer.epochs.count + (trainer.pendingEpoch == nil ? 0 : 1) < config.epochs {
+            let epoch = trainer.epochs.count + (trainer.pendingEpoch == nil ? 0 : 1) + 1
+            let r = overlapped ? trainer.runEpochOverlapped(epoch, progress: progress.handle)
+                               : trainer.runEpoch(epoch, progress: progress.handle)
+            // with overlap, r has no test figures yet; the previous epoch's have just arrived
+            if let last = trainer.epochs.last, !last.testLoss.isFinite { throw diverged(last, kept: overlapped ? last.epoch : last.epoch - 1) }
+            guard r.trainLoss.isFinite else { throw diverged(r, kept: r.epoch - 1) }
             try trainer.checkpoint(metadata: meta).write(to: checkpointPath)
         }
+        trainer.finishEvaluation(progress: progress.handle)
+        if let last = trainer.epochs.last, !last.testLoss.isFinite { throw diverged(last, kept: last.epoch) }
         let record = try trainer.record(totalSeconds: elapsedBefore + ProcessStats.now() - start, creator: meta["creator"]!)
         try trainer.resultArchive(metadata: meta).write(to: weightsPath)
         try AtomicFile.write(Data(jsonText(record).utf8), to: recordPath)
