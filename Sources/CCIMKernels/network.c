@@ -101,3 +101,43 @@ void cim_maxpool(const float *restrict x, size_t n, size_t h, size_t w, size_t c
                     }
             }
 }
+
+CIM_CLONES
+void cim_im2col_general(const float *restrict x, size_t h, size_t w, size_t c, size_t kh_, size_t kw_, size_t sh, size_t sw,
+                        ptrdiff_t padTop, ptrdiff_t padLeft, size_t dh, size_t dw, size_t oh, size_t ow,
+                        size_t firstChannel, size_t gc, size_t rowStart, size_t rowEnd, float *restrict col) {
+    size_t perImage = oh * ow;
+    float *dst = col;
+    // one kernel row's kw_ taps are one contiguous run of the image when the taps are adjacent
+    // (dilation 1) and every channel is taken (no groups)
+    int contiguous = dw == 1 && gc == c;
+    for (size_t row = rowStart; row < rowEnd; row++) {
+        size_t n = row / perImage, rem = row % perImage, i = rem / ow, j = rem % ow;
+        const float *image = x + n * h * w * c + firstChannel;
+        ptrdiff_t x0 = (ptrdiff_t)(j * sw) - padLeft;
+        for (size_t a = 0; a < kh_; a++) {
+            ptrdiff_t y = (ptrdiff_t)(i * sh) - padTop + (ptrdiff_t)(a * dh);
+            if (y < 0 || y >= (ptrdiff_t)h) {
+                for (size_t t = 0; t < kw_ * gc; t++) dst[t] = 0.0f;
+                dst += kw_ * gc;
+                continue;
+            }
+            const float *line = image + (size_t)y * w * c;
+            if (contiguous && x0 >= 0 && x0 + (ptrdiff_t)kw_ <= (ptrdiff_t)w) {
+                memcpy(dst, line + (size_t)x0 * c, kw_ * c * sizeof(float));
+                dst += kw_ * c;
+                continue;
+            }
+            for (size_t b = 0; b < kw_; b++) {
+                ptrdiff_t xx = x0 + (ptrdiff_t)(b * dw);
+                if (xx >= 0 && xx < (ptrdiff_t)w) {
+                    const float *src = line + (size_t)xx * c;
+                    for (size_t t = 0; t < gc; t++) dst[t] = src[t];
+                } else {
+                    for (size_t t = 0; t < gc; t++) dst[t] = 0.0f;
+                }
+                dst += gc;
+            }
+        }
+    }
+}

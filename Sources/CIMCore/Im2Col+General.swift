@@ -1,3 +1,5 @@
+import CCIMKernels
+
 /// im2col / col2im for strided, padded, dilated and grouped convolutions on NHWC images.
 extension Im2Col {
     /// The geometry of one convolution: input `H×W×C`, kernel, stride, zero padding
@@ -32,26 +34,11 @@ extension Im2Col {
     /// stay in cache.
     public static func im2col(_ x: UnsafePointer<Float>, geometry g: Geometry, firstChannel: Int, groupChannels: Int,
                               rows: Range<Int>, col: UnsafeMutablePointer<Float>) {
-        let perImage = g.outHeight * g.outWidth
-        var dst = col
-        for row in rows {
-            let n = row / perImage, i = (row % perImage) / g.outWidth, j = row % g.outWidth
-            let image = x + n * g.height * g.width * g.channels + firstChannel
-            for kh in 0..<g.kernelHeight {
-                let y = i * g.strideHeight - g.padTop + kh * g.dilationHeight
-                for kw in 0..<g.kernelWidth {
-                    let xx = j * g.strideWidth - g.padLeft + kw * g.dilationWidth
-                    if y >= 0, y < g.height, xx >= 0, xx < g.width {
-                        // a plain loop: a few channels at a time, where memmove's call costs more than the copy
-                        let src = image + (y * g.width + xx) * g.channels
-                        for t in 0..<groupChannels { dst[t] = src[t] }
-                    } else {
-                        for t in 0..<groupChannels { dst[t] = 0 }
-                    }
-                    dst += groupChannels
-                }
-            }
-        }
+        guard !rows.isEmpty else { return }
+        // CCIMKernels: the same loop, with a kernel row's taps copied as one run where they are adjacent
+        cim_im2col_general(x, g.height, g.width, g.channels, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+                           g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth, g.outHeight, g.outWidth,
+                           firstChannel, groupChannels, rows.lowerBound, rows.upperBound, col)
     }
 
     /// Adds the column gradient of one channel group back into `dx` (`[N, H, W, C]`), the

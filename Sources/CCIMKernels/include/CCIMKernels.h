@@ -60,6 +60,12 @@ void cim_maxpool_backward(const float *dy, const int32_t *argmax, size_t count, 
 /// im2col of a valid (stride 1, unpadded) k x k convolution of an NHWC x (n, h, w, c):
 /// col[(b·OH + i)·OW + j, (kh·k + kw)·c + ch] = x[b, i + kh, j + kw, ch] (as Im2Col.im2col).
 void cim_im2col_valid(const float *x, size_t n, size_t h, size_t w, size_t c, size_t k, float *col);
+/// im2col of a strided, padded, dilated, grouped convolution of an NHWC x (., h, w, c), output
+/// rows rowStart..<rowEnd (row = (b·OH + i)·OW + j), channels firstChannel..<firstChannel + gc,
+/// laid out (kh, kw, ch); taps outside the image read 0 (as Im2Col.im2col(_:geometry:…)).
+void cim_im2col_general(const float *x, size_t h, size_t w, size_t c, size_t kh, size_t kw, size_t sh, size_t sw,
+                        ptrdiff_t padTop, ptrdiff_t padLeft, size_t dh, size_t dw, size_t oh, size_t ow,
+                        size_t firstChannel, size_t gc, size_t rowStart, size_t rowEnd, float *col);
 /// glibc: freed blocks up to `bytes` stay in the process (M_MMAP_THRESHOLD and M_TRIM_THRESHOLD,
 /// capped at 2^31 - 1) instead of going back to the kernel; 0 on success, 1 elsewhere.
 int cim_keep_freed_memory(size_t bytes);
