@@ -144,6 +144,13 @@ struct Evaluate: ParsableCommand {
         if let n = new.tileCount, n < image.tiles.count {
             throw .invalidConfig(field: chip == nil ? "--set" : "--chip", reason: "tileCount \(n) is less than the \(image.tiles.count) tiles \(path) uses")
         }
+        // a calibrated layer's tiles carry their own ADC full scale, which a new chip-wide one would not reach
+        if new.adc.fullScaleMicroAmps != old.adc.fullScaleMicroAmps,
+           let layer = image.layers.first(where: { $0.calibration?.adcFullScalesMicroAmps != nil }) {
+            throw .invalidConfig(field: chip == nil ? "--set" : "--chip", reason:
+                "adc.fullScaleMicroAmps is \(new.adc.fullScaleMicroAmps), but \(path) is calibrated with its own ADC full scale per tile "
+                + "(layer \(layer.index) and others), which evaluate keeps: re-export with --adc-range chip, or with the new chip (cim convert --chip FILE --calibrate)")
+        }
         return new
     }
 

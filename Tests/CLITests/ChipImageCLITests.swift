@@ -102,6 +102,11 @@ extension CLITests {
             #expect(record.images == 32 && record.settings.weightClip == .percentile(99.5) && record.problem == nil)
             let e = try cli.cim(["evaluate", dir + "/cal.h5", "--trials", "1", "--test-limit", "100", "--out", dir + "/eval", "--quiet"])
             #expect(e.status == 0, "stderr: \(e.stderr)")
+            // the tiles' calibrated full scales would ignore a new chip-wide one: refused, not silently kept
+            let f = try cli.cim(["evaluate", dir + "/cal.h5", "--trials", "1", "--test-limit", "100", "--out", dir + "/eval90",
+                                 "--set", "adc.fullScaleMicroAmps=90", "--quiet"])
+            #expect(f.status != 0 && f.stderr.contains("--set") && f.stderr.contains("calibrated with its own ADC full scale per tile"), "\(f.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/eval90"))
         }
 
         @Test("export onto an existing file needs --overwrite; the file stays byte-identical")
