@@ -34,8 +34,9 @@ public struct DeviceFitResult: Codable, Equatable, Sendable {
     /// `base` with the fitted terms: σ_prog polynomial (constant σ and per-level table off),
     /// read σ, drift (ν intercept, ln-x slope with its range over the measured targets, σ_ν,
     /// t₀ = the first read time) or no drift, one write attempt (the measured σ_prog already
-    /// includes whatever verify loop programmed the devices), and no 1/f noise (not fitted).
-    /// Window, levels, read voltage and stuck cells stay the base's.
+    /// includes whatever verify loop programmed the devices), and no 1/f noise, relaxation,
+    /// branches or valid times (not fitted; the base's are dropped). Window, levels, read voltage,
+    /// stuck cells and the conductance bounds stay the base's.
     public func device(base: DeviceModel, name: String) -> DeviceModel {
         var d = base
         d.name = name
@@ -47,6 +48,12 @@ public struct DeviceFitResult: Codable, Equatable, Sendable {
         d.readSigmaMicroSiemens = max(0, parameter("readSigma")?.estimate ?? 0)
         d.readNoise1fCoefficient = nil; d.readNoise1fExponent = nil; d.readNoise1fMaxRelative = nil; d.readNoise1fReadSeconds = nil
         d.driftNuSigmaLogSlope = nil; d.driftNuSigmaRange = nil
+        // the base's other noise and drift models are replaced by the fitted ones
+        d.driftNuMeanPolynomialAbove = nil; d.driftNuMeanPolynomial = nil; d.driftNuSigmaPolynomialAbove = nil; d.driftNuSigmaPolynomial = nil
+        d.readNoise1fLogSlope = nil; d.readNoise1fRange = nil; d.readNoise1fPolynomialAbove = nil; d.readNoise1fPolynomial = nil
+        d.readNoise1fLog10MicroSiemens = nil
+        d.relaxationLogShiftMicroSiemens = nil; d.relaxationSigmaMicroSiemens = nil
+        d.validReadSeconds = nil; d.timeSigmaPolynomialsMicroSiemens = nil
         d.driftNuLogSlope = nil; d.driftNuMeanRange = nil; d.driftNuSigma = nil
         d.driftNu = 0
         d.driftReferenceSeconds = nil

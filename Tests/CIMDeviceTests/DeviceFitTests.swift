@@ -83,6 +83,17 @@ struct DeviceFitTests {
         #expect(d.maxWriteTrials == 1 && d.programmingSigmaMicroSiemens == 0 && d.driftReferenceSeconds == 1)
         #expect(abs(d.programmingSigma(at: 12.5) - Self.truth.programmingSigma(at: 12.5)) < 0.05)
         #expect(abs(d.driftNuMean(at: 12.5) - Self.truth.driftNuMean(at: 12.5)) < 0.002)
+        // a base with other noise models (branches, relaxation, valid times): the fitted device drops them
+        var rich = base
+        rich.driftNu = 0.02; rich.driftNuMeanPolynomialAbove = 0.1; rich.driftNuMeanPolynomial = [0.05]
+        rich.driftNuSigma = 0.01; rich.driftNuSigmaPolynomialAbove = 0.3; rich.driftNuSigmaPolynomial = [0.01]
+        rich.readNoise1fCoefficient = 0.01; rich.readNoise1fReadSeconds = 1e-6; rich.readNoise1fPolynomialAbove = 0.2; rich.readNoise1fPolynomial = [0.02]
+        rich.relaxationLogShiftMicroSiemens = -0.1; rich.relaxationSigmaMicroSiemens = [0.4, 0.04]
+        rich.validReadSeconds = [1, 86400]; rich.timeSigmaPolynomialsMicroSiemens = [0.5, 0.6]
+        try rich.validate()
+        let fromRich = r.device(base: rich, name: "fitted")
+        try fromRich.validate()
+        #expect(fromRich == d)
         #expect { try DeviceModel.parse(Array("{\"name\":\"x\",\"bogus\":1}".utf8), label: "d.json") } throws: { e in
             "\(e)".hasPrefix("d.json: ")
         }
