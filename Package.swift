@@ -45,7 +45,7 @@ let executables: [Target] = [
                      exclude: ["README.md"]),
     // The readers under libFuzzer (scripts/fuzz.sh builds it with -sanitize=fuzzer,address -DCIM_FUZZ);
     // a plain build replays saved inputs.
-    .executableTarget(name: "CIMFuzz", dependencies: ["CIMCore", "CIMCrossbar", "CIMData", "CIMNetwork", "CIMTrain", "CIMMap", "CIMONNX", "CIMHDF5", "CIMChipImage",
+    .executableTarget(name: "CIMFuzz", dependencies: ["CIMCore", "CIMCrossbar", "CIMDevice", "CIMData", "CIMNetwork", "CIMTrain", "CIMMap", "CIMONNX", "CIMHDF5", "CIMChipImage",
                                                      "CIMEvaluate"], exclude: ["README.md"]),
 ]
 

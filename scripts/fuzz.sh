@@ -4,11 +4,12 @@
 # safetensors (decode + the weights schema), idx, npy, npz (ZIP + deflate + arrays), chipimage
 # (the isolated HDF5 reader's stream → every chip-image check → for an accepted image, the chip
 # engine and the network, so that an image verify passes never fails later), chipfile (a chip
-# JSON file; an accepted chip must round-trip and survive --set of its own values). Seeds: the
+# JSON file; an accepted chip must round-trip and survive --set of its own values), devicecsv (a
+# device-measurements CSV; an accepted file's cells add up, and a small one fits to a valid device). Seeds: the
 # committed ONNX fixtures, their reference safetensors, small IDX files cut from the shipped
 # MNIST, Tests/Fixtures/fuzz-seeds/npy, the dataset fixtures' .npz files, and the streams of the
 # shipped chip images (exported/: v2 and a calibrated v3 image; Tests/Fixtures/chip-image-v1) as `cim` reads them, and the
-# chip presets (schemas/chips/).
+# chip presets (schemas/chips/), and small `cim device sample` files.
 #
 #   scripts/fuzz.sh              600 s per target (a long campaign; corpora kept in runs/fuzz)
 #   scripts/fuzz.sh --ci         20 s per target, seed 1 (what scripts/test.sh, so CI, runs)
@@ -36,7 +37,7 @@ swift build -c release --product CIMFuzz --scratch-path .build-fuzz --toolset .b
 [ -x .build-fuzz/release/CIMFuzz ] || { echo "fuzz: the build failed" >&2; exit 1; }
 bin=.build-fuzz/release/CIMFuzz
 
-targets="onnx safetensors idx npy npz chipimage chipfile"
+targets="onnx safetensors idx npy npz chipimage chipfile devicecsv"
 out=runs/fuzz
 mkdir -p "$out"
 for t in $targets; do mkdir -p "$out/corpus-$t"; done
@@ -51,6 +52,10 @@ cp Tests/Fixtures/onnx/*.safetensors "$out/corpus-safetensors/"
 cp Tests/Fixtures/fuzz-seeds/npy/*.npy "$out/corpus-npy/"
 cp Tests/Fixtures/datasets/*.npz "$out/corpus-npz/"
 cp schemas/chips/*.json "$out/corpus-chipfile/"
+# device-measurement seeds: small samples of three devices (cim device sample) and the test fixture
+.build/release/cim device sample pcm-like-inference --devices 12 --times 20,3600,86400 --reads 3 --seed 1 --out "$out/corpus-devicecsv/pcm.csv" >/dev/null
+.build/release/cim device sample brram-4bit --devices 8 --times 1,60 --reads 2 --seed 2 --out "$out/corpus-devicecsv/brram.csv" >/dev/null
+.build/release/cim device sample wu2023-inference --devices 6 --times 1 --reads 4 --seed 3 --out "$out/corpus-devicecsv/one-time.csv" >/dev/null
 (gzip -dc datasets/mnist/t10k-labels-idx1-ubyte.gz || true) | head -c 1008 > "$out/corpus-idx/labels-1000"
 { printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c'
   (gzip -dc datasets/mnist/t10k-images-idx3-ubyte.gz || true) | (tail -c +17 || true) | head -c 1568; } > "$out/corpus-idx/images-2"

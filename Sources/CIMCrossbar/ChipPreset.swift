@@ -22,6 +22,19 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
     /// (conductance-dependent programming error, drift ν with spread from t₀ = 20 s, 1/f read
     /// noise), continuous over 0–25 µS.
     case pcmLikeInference = "pcm-like-inference"
+    /// wu2023-inference's tiles and periphery with a HERMES-like PCM device: the statistics of
+    /// the PCM devices of IBM's HERMES chip, Le Gallo et al., Nat. Electron. 6, 680 (2023), as
+    /// fitted by IBM aihwkit's `HermesNoiseModel` (one device per conductance): 0–10.35 µS, cubic
+    /// σ_prog, two-branch mean ν, σ_ν and 1/f coefficient, t₀ = 200 s.
+    case hermesLikeInference = "hermes-like-inference"
+    /// wu2023-inference's tiles and periphery with a NeuRRAM-like RRAM device: the spread of
+    /// Wan et al., Nature 608, 504 (2022) at 1 s, 1 day and 2 days (aihwkit's
+    /// `ReRamWan2022NoiseModel`), 0–40 µS; valid only at those times (others are refused).
+    case neurramLikeInference = "neurram-like-inference"
+    /// wu2023-inference's tiles and periphery with a CMO/HfOx-like ReRAM device: Falcone et al.,
+    /// arXiv:2502.04524 (2025) (aihwkit's `ReRamCMONoiseModel`): 9–88.19 µS, σ_prog linear in G
+    /// for a 0.2 % acceptance range, level-independent relaxation, absolute 1/f read noise.
+    case cmoHfOxLikeInference = "cmo-hfox-like-inference"
     /// Ideal device and periphery on 64×64 tiles, for oracle tests.
     case ideal
 
@@ -31,6 +44,9 @@ public enum ChipPreset: String, CaseIterable, Codable, Sendable, NamedPreset {
         case .wu2023SoC: return Self.wu2023SoCJSON
         case .wu2023Inference: return Self.wu2023InferenceJSON
         case .pcmLikeInference: return Self.pcmLikeInferenceJSON
+        case .hermesLikeInference: return Self.hermesLikeInferenceJSON
+        case .neurramLikeInference: return Self.neurramLikeInferenceJSON
+        case .cmoHfOxLikeInference: return Self.cmoHfOxLikeInferenceJSON
         case .ideal: return Self.idealJSON
         }
     }

@@ -50,12 +50,13 @@ extension DeviceModel {
     public var driftT0Seconds: Double { driftReferenceSeconds ?? 1 }
 
     /// Whether drift exponents vary from device to device (a ν spread is set).
-    public var hasDriftSpread: Bool { driftNuSigma != nil || driftNuSigmaLogSlope != nil }
+    public var hasDriftSpread: Bool { driftNuSigma != nil || driftNuSigmaLogSlope != nil || driftNuSigmaPolynomial != nil }
 
     /// Mean drift exponent of a device programmed to `target` µS:
     /// `clamp(driftNu + driftNuLogSlope · ln x, driftNuMeanRange)` (each part only when set).
     /// PCM (Nandakumar et al. 2019): `clamp(0.0244 − 0.0155 ln x, 0.049, 0.1)`.
     public func driftNuMean(at target: Double) -> Double {
+        if let high = driftNuMeanHighBranch(at: target) { return high }
         var nu = driftNu
         if let s = driftNuLogSlope { nu += s * Foundation.log(relative(target)) }
         if let r = driftNuMeanRange, r.count == 2 { nu = min(max(nu, r[0]), r[1]) }
@@ -66,6 +67,7 @@ extension DeviceModel {
     /// `clamp(driftNuSigma + driftNuSigmaLogSlope · ln x, driftNuSigmaRange)`, at least 0.
     /// PCM (Nandakumar et al. 2019): `clamp(−0.0059 − 0.0125 ln x, 0.008, 0.045)`.
     public func driftNuSpread(at target: Double) -> Double {
+        if let high = driftNuSigmaHighBranch(at: target) { return max(0, high) }
         var s = driftNuSigma ?? 0
         if let k = driftNuSigmaLogSlope { s += k * Foundation.log(relative(target)) }
         if let r = driftNuSigmaRange, r.count == 2 { s = min(max(s, r[0]), r[1]) }
@@ -88,7 +90,7 @@ extension DeviceModel {
     }
 
     /// Whether the device has accumulated 1/f read noise.
-    public var hasReadNoise1f: Bool { readNoise1fCoefficient != nil }
+    public var hasReadNoise1f: Bool { readNoise1fCoefficient != nil || readNoise1fLog10MicroSiemens != nil }
 
     /// Relative σ of the 1/f read noise accumulated `seconds` after programming by a device
     /// programmed to `g` µS (Nandakumar et al. 2019; Joshi et al. 2020):
@@ -102,7 +104,14 @@ extension DeviceModel {
         guard let q0 = readNoise1fCoefficient, let tr = readNoise1fReadSeconds else { return 0 }
         let ratio = (seconds + tr) / (2 * tr)
         guard ratio > 1 else { return 0 }
-        var q = q0 / max(Foundation.pow(relative(g), readNoise1fExponent ?? 0), Self.readNoise1fPowerFloor)
+        var q: Double
+        if let high = readNoise1fHighBranch(at: g) {
+            q = max(0, high)
+        } else if let b = readNoise1fLogSlope, let r = readNoise1fRange, r.count == 2 {
+            q = min(max(q0 + b * Foundation.log(relative(g)), r[0]), r[1])
+        } else {
+            q = q0 / max(Foundation.pow(relative(g), readNoise1fExponent ?? 0), Self.readNoise1fPowerFloor)
+        }
         if let m = readNoise1fMaxRelative { q = min(q, m) }
         return q * Foundation.log(ratio).squareRoot()
     }
@@ -117,11 +126,18 @@ extension DeviceModel {
     /// (aimed at `target`), bounded, drifted with exponent `nu` (``driftExponent(target:rng:)``),
     /// then the accumulated 1/f read noise `|G(t)| · σ/G · ξ` (one draw from `readNoise` when the
     /// device has it and its σ is positive; the result at least 0), bounded again.
+    /// Devices with relaxation terms (``relaxed(_:programmed:seconds:readNoise:)``) draw them
+    /// between drift and 1/f noise; the absolute 1/f form adds `σ ξ` (``readNoise1fLog10Sigma(at:seconds:)``).
     public func conductance(programmed: Double, nu: Double, seconds: Double, readNoise: inout RandomGenerator) -> Double {
         var g = drifted(bounded(programmed), nu: nu, seconds: seconds)
-        if hasReadNoise1f {
+        if hasRelaxation { g = max(0, relaxed(g, programmed: programmed, seconds: seconds, readNoise: &readNoise)) }  // no negative conductance
+        if readNoise1fCoefficient != nil {
             let s = readNoise1fRelativeSigma(at: programmed, seconds: seconds)
             if s > 0 { g = max(0, g + abs(g) * s * readNoise.nextNormal()) }
+        }
+        if readNoise1fLog10MicroSiemens != nil {
+            let s = readNoise1fLog10Sigma(at: g, seconds: seconds)
+            if s > 0 { g = max(0, g + s * readNoise.nextNormal()) }
         }
         return bounded(g)
     }
@@ -183,6 +199,11 @@ extension DeviceModel {
         if let q = readNoise1fCoefficient {
             guard q.isFinite, q >= 0, q <= 1 else { throw bad("readNoise1fCoefficient", "\(q) must be in [0, 1]") }
             guard readNoise1fReadSeconds != nil else { throw bad("readNoise1fReadSeconds", "is required with readNoise1fCoefficient") }
+        } else if readNoise1fLog10MicroSiemens != nil {
+            guard readNoise1fReadSeconds != nil else { throw bad("readNoise1fReadSeconds", "is required with readNoise1fLog10MicroSiemens") }
+            for (v, f) in [(readNoise1fExponent, "readNoise1fExponent"), (readNoise1fMaxRelative, "readNoise1fMaxRelative")] where v != nil {
+                throw bad(f, "needs readNoise1fCoefficient (the relative 1/f term is off without it)")
+            }
         } else {
             for (v, f) in [(readNoise1fExponent, "readNoise1fExponent"), (readNoise1fMaxRelative, "readNoise1fMaxRelative"),
                            (readNoise1fReadSeconds, "readNoise1fReadSeconds")] where v != nil {
@@ -193,6 +214,8 @@ extension DeviceModel {
         if let m = readNoise1fMaxRelative, !(m.isFinite && m > 0 && m <= 10) { throw bad("readNoise1fMaxRelative", "\(m) must be in (0, 10]") }
         if let t = readNoise1fReadSeconds, !(t.isFinite && t > 0 && t <= 1) { throw bad("readNoise1fReadSeconds", "\(t) s must be in (0, 1] s") }
         try range(conductanceRangeMicroSiemens, "conductanceRangeMicroSiemens", within: 0...maxG)
+        try validateBranches(fieldPrefix: fieldPrefix)
+        try validateRelaxation(fieldPrefix: fieldPrefix)
     }
 
     /// The device with every optional term set to a placeholder (the keys a chip may have, for
@@ -213,6 +236,19 @@ extension DeviceModel {
         d.readNoise1fMaxRelative = 1
         d.readNoise1fReadSeconds = 1
         d.conductanceRangeMicroSiemens = [0, 0]
+        d.driftNuMeanPolynomialAbove = 1
+        d.driftNuMeanPolynomial = [0]
+        d.driftNuSigmaPolynomialAbove = 1
+        d.driftNuSigmaPolynomial = [0]
+        d.readNoise1fLogSlope = 0
+        d.readNoise1fRange = [0, 0]
+        d.readNoise1fPolynomialAbove = 1
+        d.readNoise1fPolynomial = [0]
+        d.readNoise1fLog10MicroSiemens = 0
+        d.relaxationLogShiftMicroSiemens = 0
+        d.relaxationSigmaMicroSiemens = [0, 0]
+        d.validReadSeconds = [1]
+        d.timeSigmaPolynomialsMicroSiemens = [0]
         return d
     }
 }

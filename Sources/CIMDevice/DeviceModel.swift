@@ -72,6 +72,37 @@ public struct DeviceModel: Codable, Equatable, Sendable {
     /// [low, high] µS every conductance is clamped to after programming, drift and noise.
     public var conductanceRangeMicroSiemens: [Double]? = nil
 
+    // Branches, relaxation and valid times (DeviceModel+Branches.swift, DeviceModel+Relaxation.swift).
+
+    /// x from which the mean ν is ``driftNuMeanPolynomial`` (Le Gallo et al. 2023's high branch).
+    public var driftNuMeanPolynomialAbove: Double? = nil
+    /// Mean ν for x ≥ ``driftNuMeanPolynomialAbove``: Σ c_k x^k.
+    public var driftNuMeanPolynomial: [Double]? = nil
+    /// x from which σ_ν is ``driftNuSigmaPolynomial``.
+    public var driftNuSigmaPolynomialAbove: Double? = nil
+    /// σ_ν for x ≥ ``driftNuSigmaPolynomialAbove``: Σ c_k x^k.
+    public var driftNuSigmaPolynomial: [Double]? = nil
+    /// 1/f coefficient as clamp(Q + this · ln x, ``readNoise1fRange``) instead of Q / x^e.
+    public var readNoise1fLogSlope: Double? = nil
+    /// [low, high] clip of the ln-x form of the 1/f coefficient.
+    public var readNoise1fRange: [Double]? = nil
+    /// x from which the 1/f coefficient is ``readNoise1fPolynomial``.
+    public var readNoise1fPolynomialAbove: Double? = nil
+    /// 1/f coefficient for x ≥ ``readNoise1fPolynomialAbove``: Σ c_k x^k.
+    public var readNoise1fPolynomial: [Double]? = nil
+    /// Absolute 1/f read noise K, µS: σ = K · log10(G / 1 µS) · √ln((t + t_r)/(2 t_r)) µS (CMO/HfOx).
+    public var readNoise1fLog10MicroSiemens: Double? = nil
+    /// Relaxation: mean conductance shift per unit ln(t / t₀), µS, for t > t₀ (CMO/HfOx).
+    public var relaxationLogShiftMicroSiemens: Double? = nil
+    /// Relaxation: σ = s₀ + s₁ ln(t / t₀) µS of a fresh draw added for t > t₀, as [s₀, s₁] (CMO/HfOx).
+    public var relaxationSigmaMicroSiemens: [Double]? = nil
+    /// The only times (s after programming) the device's statistics hold at; others are refused
+    /// by ``checkEvaluationTime(_:)`` (0 = as programmed is always allowed).
+    public var validReadSeconds: [Double]? = nil
+    /// Total σ of G − target at each of ``validReadSeconds``, one polynomial in x per time, all of
+    /// one length, concatenated, µS (Wan et al. 2022 as fitted by aihwkit).
+    public var timeSigmaPolynomialsMicroSiemens: [Double]? = nil
+
     public init(name: String, levels: Int, gMinMicroSiemens: Double, gMaxMicroSiemens: Double,
                 readVoltage: Double, programmingSigmaMicroSiemens: Double, readSigmaMicroSiemens: Double,
                 maxWriteTrials: Int = 2, verifyToleranceLevels: Double = 0.5, initialMaxMicroSiemens: Double? = nil) {
@@ -95,6 +126,9 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         case driftReferenceSeconds, driftNuLogSlope, driftNuMeanRange, driftNuSigma, driftNuSigmaLogSlope, driftNuSigmaRange
         case readNoise1fCoefficient, readNoise1fExponent, readNoise1fMaxRelative, readNoise1fReadSeconds
         case conductanceRangeMicroSiemens
+        case driftNuMeanPolynomialAbove, driftNuMeanPolynomial, driftNuSigmaPolynomialAbove, driftNuSigmaPolynomial
+        case readNoise1fLogSlope, readNoise1fRange, readNoise1fPolynomialAbove, readNoise1fPolynomial, readNoise1fLog10MicroSiemens
+        case relaxationLogShiftMicroSiemens, relaxationSigmaMicroSiemens, validReadSeconds, timeSigmaPolynomialsMicroSiemens
     }
 
     /// Decodes a device; the optional non-idealities (stuck cells, drift) default to none.
@@ -126,6 +160,19 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         readNoise1fMaxRelative = try c.decodeIfPresent(Double.self, forKey: .readNoise1fMaxRelative)
         readNoise1fReadSeconds = try c.decodeIfPresent(Double.self, forKey: .readNoise1fReadSeconds)
         conductanceRangeMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .conductanceRangeMicroSiemens)
+        driftNuMeanPolynomialAbove = try c.decodeIfPresent(Double.self, forKey: .driftNuMeanPolynomialAbove)
+        driftNuMeanPolynomial = try c.decodeIfPresent([Double].self, forKey: .driftNuMeanPolynomial)
+        driftNuSigmaPolynomialAbove = try c.decodeIfPresent(Double.self, forKey: .driftNuSigmaPolynomialAbove)
+        driftNuSigmaPolynomial = try c.decodeIfPresent([Double].self, forKey: .driftNuSigmaPolynomial)
+        readNoise1fLogSlope = try c.decodeIfPresent(Double.self, forKey: .readNoise1fLogSlope)
+        readNoise1fRange = try c.decodeIfPresent([Double].self, forKey: .readNoise1fRange)
+        readNoise1fPolynomialAbove = try c.decodeIfPresent(Double.self, forKey: .readNoise1fPolynomialAbove)
+        readNoise1fPolynomial = try c.decodeIfPresent([Double].self, forKey: .readNoise1fPolynomial)
+        readNoise1fLog10MicroSiemens = try c.decodeIfPresent(Double.self, forKey: .readNoise1fLog10MicroSiemens)
+        relaxationLogShiftMicroSiemens = try c.decodeIfPresent(Double.self, forKey: .relaxationLogShiftMicroSiemens)
+        relaxationSigmaMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .relaxationSigmaMicroSiemens)
+        validReadSeconds = try c.decodeIfPresent([Double].self, forKey: .validReadSeconds)
+        timeSigmaPolynomialsMicroSiemens = try c.decodeIfPresent([Double].self, forKey: .timeSigmaPolynomialsMicroSiemens)
     }
 
     /// Largest conductance or conductance σ a device may have, µS (1 S): keeps every current

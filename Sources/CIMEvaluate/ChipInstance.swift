@@ -45,6 +45,7 @@ public struct ChipInstance: Sendable {
         var drift = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/drift")
         var flicker = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/readnoise-1f")
         let time = config.timeSeconds ?? 0
+        try d.checkEvaluationTime(time)
         let compensation = config.driftCompensation ?? .none
         var programmed: [(plus: [Float], minus: [Float])] = [], targets = programmed, atTime = programmed
         for k in image.layers.indices {

@@ -2,6 +2,7 @@ import CIMChipImage
 import CIMCore
 import CIMCrossbar
 import CIMData
+import CIMDevice
 import CIMEvaluate
 import CIMHDF5
 import CIMNetwork
@@ -35,6 +36,11 @@ enum FuzzTarget: String, CaseIterable {
     /// must parse to the same document, and a `--set` of every field to its own value must give
     /// the same spec.
     case chipfile
+    /// `DeviceMeasurements.parse` (a device-measurements CSV), then for a file it accepts: the
+    /// cells must account for every row with finite means, and when it has few devices,
+    /// `DeviceFit.fit` must either refuse it with an error or give a result that encodes as JSON
+    /// (no NaN) and a device that, if it validates, round-trips through its JSON.
+    case devicecsv
 
     /// The target named by `CIMFUZZ_TARGET` (default onnx).
     static let current: FuzzTarget = {
@@ -92,7 +98,28 @@ enum FuzzTarget: String, CaseIterable {
                 fatalError("CIMFuzz chipfile: setting every field to its own value changed the chip")
             }
             return true
+        case .devicecsv:
+            guard let m = try? DeviceMeasurements.parse(bytes, label: "fuzz.csv") else { return false }
+            Self.checkMeasurements(m)
+            return true
         }
+    }
+
+    /// Checks an accepted measurements file and fits it (small files only, to keep the pace).
+    static func checkMeasurements(_ m: DeviceMeasurements) {
+        let counted = m.cells.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        guard counted == m.rows, m.deviceIDs.count == m.targets.count, zip(m.times, m.times.dropFirst()).allSatisfy({ $0 < $1 }),
+              m.cells.allSatisfy({ $0.count == m.times.count && $0.allSatisfy { $0.mean.isFinite && $0.sumSquares.isFinite && $0.sumSquares >= -1e-9 * max(1, abs($0.mean * $0.mean) * Double($0.count)) } }) else {
+            fatalError("CIMFuzz devicecsv: an accepted file's cells do not account for its rows")
+        }
+        guard m.deviceIDs.count <= 64, let r = try? DeviceFit.fit(m, options: DeviceFitOptions(bootstrap: 100)) else { return }
+        let device = r.device(base: DeviceModel(name: "base", levels: 0, gMinMicroSiemens: 0, gMaxMicroSiemens: r.gMaxMicroSiemens, readVoltage: 0.2,
+                                                programmingSigmaMicroSiemens: 0, readSigmaMicroSiemens: 0), name: "fuzz")
+        // a fit of wild data may give a device that does not validate (cim device fit then stops with that error line)
+        if (try? device.validate()) != nil, (try? DeviceModel.parse(Array(device.jsonText.utf8), label: "fuzz")) != device {
+            fatalError("CIMFuzz devicecsv: a fitted device does not round-trip through its JSON")
+        }
+        guard (try? JSONEncoder().encode(r)) != nil else { fatalError("CIMFuzz devicecsv: a fit result does not encode (NaN?)") }
     }
 
     /// The file the npz target reads (one per process).

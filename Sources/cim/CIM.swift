@@ -15,7 +15,7 @@ struct CIM: ParsableCommand {
             inspect and verify images; merge shard reports of an evaluation; show chips (presets and chip files).
             """,
         version: CIMKitVersion.string,
-        subcommands: [Train.self, Import.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Chip.self, Info.self])
+        subcommands: [Train.self, Import.self, Export.self, Convert.self, Inspect.self, Verify.self, Evaluate.self, Merge.self, Chip.self, Device.self, Info.self])
 
     /// Parses and runs a subcommand; every failure is one line on stderr and a non-zero exit.
     static func main() {

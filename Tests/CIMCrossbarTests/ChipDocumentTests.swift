@@ -178,7 +178,7 @@ struct ChipDocumentTests {
 
     @Test("an unknown preset names the presets and the file form")
     func unknownPreset() {
-        #expect(throws: CIMError.invalidConfig(field: "chip", reason: "unknown chip preset 'tpu' (known: wu2023-soc, wu2023-inference, pcm-like-inference, ideal; a chip file is a path that exists or ends in .json)")) {
+        #expect(throws: CIMError.invalidConfig(field: "chip", reason: "unknown chip preset 'tpu' (known: wu2023-soc, wu2023-inference, pcm-like-inference, hermes-like-inference, neurram-like-inference, cmo-hfox-like-inference, ideal; a chip file is a path that exists or ends in .json)")) {
             try ChipDocument.load("tpu")
         }
     }

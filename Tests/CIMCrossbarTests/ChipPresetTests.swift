@@ -39,6 +39,45 @@ struct ChipPresetTests {
             return ChipSpec(name: p.rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: d,
                             dac: DACConfig(bits: 8, bitSerial: true),
                             adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
+        case .hermesLikeInference:  // Le Gallo et al. 2023 via aihwkit HermesNoiseModel (num_devices = 1)
+            var d = DeviceModel(name: "hermes-like", levels: 0, gMinMicroSiemens: 0, gMaxMicroSiemens: 10.35, readVoltage: 0.2,
+                                programmingSigmaMicroSiemens: 0, readSigmaMicroSiemens: 0, maxWriteTrials: 1, initialMaxMicroSiemens: 4.9473)
+            d.programmingSigmaPolynomialMicroSiemens = [0.15781817, 2.32443916, -2.16310839, 0.68841818]
+            d.driftNu = -0.0182; d.driftNuLogSlope = -0.0387; d.driftNuMeanRange = [0.072, 0.13]
+            d.driftNuMeanPolynomialAbove = 0.0945; d.driftNuMeanPolynomial = [0.0736, -0.0126, -0.0436]
+            d.driftNuSigma = -0.0023; d.driftNuSigmaLogSlope = -0.0120; d.driftNuSigmaRange = [0.0124, 0.04]
+            d.driftNuSigmaPolynomialAbove = 0.3039; d.driftNuSigmaPolynomial = [0.0104, 0.0116, -0.0165]
+            d.driftReferenceSeconds = 200
+            d.readNoise1fCoefficient = 0.0038; d.readNoise1fLogSlope = -0.0078; d.readNoise1fRange = [0.0179, 0.04]
+            d.readNoise1fPolynomialAbove = 0.1591; d.readNoise1fPolynomial = [0.0088, 0.0768, -0.1352, 0.0664]
+            d.readNoise1fReadSeconds = 512e-9
+            return ChipSpec(name: p.rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: d,
+                            dac: DACConfig(bits: 8, bitSerial: true),
+                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
+        case .neurramLikeInference:  // Wan et al. 2022 via aihwkit ReRamWan2022NoiseModel
+            var d = DeviceModel(name: "neurram-like", levels: 0, gMinMicroSiemens: 0, gMaxMicroSiemens: 40, readVoltage: 0.1,
+                                programmingSigmaMicroSiemens: 0, readSigmaMicroSiemens: 0, maxWriteTrials: 1, initialMaxMicroSiemens: 19.12)
+            d.programmingSigmaPolynomialMicroSiemens = [0.348, 16.030, -43.853, 45.393, -16.815]
+            d.validReadSeconds = [1, 86400, 172800]
+            d.timeSigmaPolynomialsMicroSiemens = [0.348, 16.030, -43.853, 45.393, -16.815, 0.701, 22.086, -50.773, 47.095, -16.458,
+                                                  0.782, 20.274, -43.507, 37.062, -11.934]
+            return ChipSpec(name: p.rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: d,
+                            dac: DACConfig(bits: 8, bitSerial: true),
+                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
+        case .cmoHfOxLikeInference:  // Falcone et al. 2025 via aihwkit ReRamCMONoiseModel (0.2 % acceptance)
+            var d = DeviceModel(name: "cmo-hfox-like", levels: 0, gMinMicroSiemens: 9, gMaxMicroSiemens: 88.19, readVoltage: 0.075,
+                                programmingSigmaMicroSiemens: 0, readSigmaMicroSiemens: 0, maxWriteTrials: 1, initialMaxMicroSiemens: 46.85282)
+            d.programmingSigmaPolynomialMicroSiemens = [0.00081107, 0.0942565901]
+            d.verifyAcceptanceRelative = 0.002
+            d.driftReferenceSeconds = 1
+            d.relaxationLogShiftMicroSiemens = -0.08900206
+            d.relaxationSigmaMicroSiemens = [0.41183342, 0.04201137]
+            d.readNoise1fLog10MicroSiemens = 0.0277316483
+            d.readNoise1fReadSeconds = 1e-6
+            d.conductanceRangeMicroSiemens = [9, 88.19]
+            return ChipSpec(name: p.rawValue, tileRows: 256, tileColumns: 64, tileCount: nil, device: d,
+                            dac: DACConfig(bits: 8, bitSerial: true),
+                            adc: ADCConfig(bits: 8, fullScaleMicroAmps: 70, noiseSigmaMicroAmps: 0.549, columnsPerADC: 8))
         case .ideal:
             return ChipSpec(name: p.rawValue, tileRows: 64, tileColumns: 64, tileCount: nil, device: DevicePreset.ideal.model,
                             dac: DACConfig(bits: 0, bitSerial: false),
@@ -125,7 +164,7 @@ struct ChipPresetTests {
         let schema = Self.schemaPaths(try Self.schema())
         #expect(schema.all == written, "only in the schema: \(schema.all.subtracting(written)); only written: \(written.subtracting(schema.all))")
         let leaves = schema.all.filter { p in !schema.all.contains { $0.hasPrefix(p + ".") } }.subtracting(["description", "sources"])
-        #expect(Set(ChipDocument.specKeyPaths) == leaves && leaves.count == 37, "\(ChipDocument.specKeyPaths)")
+        #expect(Set(ChipDocument.specKeyPaths) == leaves && leaves.count == 50, "\(ChipDocument.specKeyPaths)")
         let topLevel = Set(ChipDocument.specKeyPaths.map { String($0.split(separator: ".")[0]) }).union(["description", "sources"])
         #expect(Set(schema.all.filter { !$0.contains(".") }) == topLevel)
     }

@@ -39,9 +39,9 @@ extension CLITests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let list = try cim(["chip", "list"], in: dir)
-            #expect(list.status == 0 && list.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) } == ["wu2023-soc", "wu2023-inference", "pcm-like-inference", "ideal"],
+            #expect(list.status == 0 && list.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) } == ["wu2023-soc", "wu2023-inference", "pcm-like-inference", "hermes-like-inference", "neurram-like-inference", "cmo-hfox-like-inference", "ideal"],
                     "\(list.stdout) \(list.stderr)")
-            for name in ["wu2023-soc", "wu2023-inference", "pcm-like-inference", "ideal"] {
+            for name in ["wu2023-soc", "wu2023-inference", "pcm-like-inference", "hermes-like-inference", "neurram-like-inference", "cmo-hfox-like-inference", "ideal"] {
                 let json = try cim(["chip", "show", name, "--json"], in: dir)
                 let shipped = try Data(contentsOf: Self.root.appendingPathComponent("schemas/chips/\(name).json"))
                 #expect(json.status == 0 && Data(json.stdout.utf8) == shipped, "\(name): \(json.stderr)")
@@ -64,7 +64,7 @@ extension CLITests {
                 ("unknown", "error: chip file BAD: unknown key 'adc.fullScale' (adc has: bits, columnsPerADC, fullScaleMicroAmps, noiseSigmaMicroAmps)"),
                 ("set", "error: invalid --set adc.fullScale=90: unknown key path 'adc.fullScale'"),
                 ("missing", "error: chip file DIR/none.json: cannot open (No such file or directory)"),
-                ("preset", "error: invalid chip: unknown chip preset 'tpu' (known: wu2023-soc, wu2023-inference, pcm-like-inference, ideal; a chip file is a path that exists or ends in .json)"),
+                ("preset", "error: invalid chip: unknown chip preset 'tpu' (known: wu2023-soc, wu2023-inference, pcm-like-inference, hermes-like-inference, neurram-like-inference, cmo-hfox-like-inference, ideal; a chip file is a path that exists or ends in .json)"),
               ])
         func badChip(kind: String, expected: String) throws {
             let dir = cli.tempDir()
