@@ -26,9 +26,9 @@ extension Mapper {
                 guard let xs = recorder.groupInputs[l.index], xs.count == l.groups else { continue }
                 parts = (0..<l.groups).map { (xs[$0]!, $0 * l.groupColumns) }
             }
-            let width = l.groupColumns
-            func columns(_ a: [Float], _ first: Int) -> [Float] {
-                l.groups == 1 ? a : CrossbarLayer.columns(a, rows: l.rows, columns: l.columns, from: first, count: width)
+            let width = l.groupColumns, ns = l.slicing.count
+            func columns(_ a: [Float], _ first: Int) -> [Float] {  // the group's device-pair columns
+                l.groups == 1 ? a : CrossbarLayer.columns(a, rows: l.rows, columns: l.pairColumns, from: first * ns, count: width * ns)
             }
             // (1) programming error
             if !draws.isEmpty {
@@ -36,14 +36,14 @@ extension Mapper {
                 let scales = l.columnScales
                 func groupScales(_ first: Int) -> [Float] { Array(scales[first..<(first + width)]) }
                 let y0 = parts.map { Self.product($0.x, plus: columns(tp, $0.first), minus: columns(tm, $0.first), inputs: l.rows,
-                                                  columns: width, scales: groupScales($0.first)) }
+                                                  columns: width, scales: groupScales($0.first), slicing: l.slicing) }
                 let norm0 = y0.joined().reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
                 var errors: [Double] = []
                 for d in draws {
                     var e = 0.0
                     for (j, part) in parts.enumerated() {
                         let y = Self.product(part.x, plus: columns(d[k].plus, part.first), minus: columns(d[k].minus, part.first),
-                                             inputs: l.rows, columns: width, scales: groupScales(part.first))
+                                             inputs: l.rows, columns: width, scales: groupScales(part.first), slicing: l.slicing)
                         e += zip(y, y0[j]).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
                     }
                     errors.append(norm0 > 0 ? e.squareRoot() / norm0 : 0)
@@ -94,9 +94,11 @@ extension Mapper {
     }
 
     /// `y = x · Wᵀ` for `x` `[n, inputs]`, with `W[i, c] = scales[c] · (G⁺ − G⁻)` from `[inputs, columns]`
-    /// conductances.
-    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scales: [Float]) -> [Float] {
-        let d = plus.indices.map { scales[$0 % columns] * (plus[$0] - minus[$0]) }
+    /// conductances (sliced: `[inputs, columns · slices]`, the slices' differences combined first).
+    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scales: [Float],
+                        slicing: BitSlicing = .single) -> [Float] {
+        let g = slicing.combineColumns(zip(plus, minus).map { $0 - $1 }, rows: inputs, outputs: columns)
+        let d = g.indices.map { scales[$0 % columns] * g[$0] }
         let rows = x.count / inputs
         var y = [Float](repeating: 0, count: rows * columns)
         x.withUnsafeBufferPointer { xp in
