@@ -115,18 +115,14 @@ public struct CrossbarLayer: Sendable {
 
     // MARK: Programming
 
-    /// Draws the stuck devices (``DeviceModel/stuckRate``) and programs every free device with
-    /// write-and-verify to the level nearest a uniform draw in [gMin, initialMax] µS.
+    /// Draws the stuck devices (``DeviceProgrammer/drawStuck(rng:)``) and programs every free device with
+    /// write-and-verify (``DeviceProgrammer/write(_:stuck:rng:)``) to the level nearest a uniform draw in [gMin, initialMax] µS.
     /// - Returns: write attempts used.
     @discardableResult
     public mutating func initialize(rng: inout RandomGenerator) -> Int {
-        let d = spec.device
+        let d = spec.device, programmer = self.programmer
         if d.stuckRate > 0 {
-            func draw() -> [UInt8] {
-                (0..<(inputs * columns)).map { _ in
-                    rng.nextDouble() < d.stuckRate ? (rng.nextDouble() < d.stuckHighFraction ? 2 : 1) : 0
-                }
-            }
+            func draw() -> [UInt8] { (0..<(inputs * columns)).map { _ in programmer.drawStuck(rng: &rng) } }
             stuckPlus = draw()
             stuckMinus = draw()
         }
@@ -162,11 +158,11 @@ public struct CrossbarLayer: Sendable {
     }
 
     private func write(_ target: Float, stuck: UInt8, rng: inout RandomGenerator) -> (g: Float, trials: Int) {
-        let d = spec.device
-        if stuck != 0 { return (Float(stuck == 2 ? d.gMaxMicroSiemens : d.gMinMicroSiemens), 1) }
-        let r = d.writeVerify(target: Double(target), rng: &rng)
-        return (Float(r.conductance), r.trials)
+        programmer.write(target, stuck: stuck, rng: &rng)
     }
+
+    /// The programmer of the layer's device (``DeviceProgrammer``: the one programming path).
+    public var programmer: DeviceProgrammer { DeviceProgrammer(device: spec.device) }
 
     /// Sets device pair `index` to exact conductances (µS), for devices programmed by other
     /// physics (pulses) or loaded from a file. Targets follow the values.

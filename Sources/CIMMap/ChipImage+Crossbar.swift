@@ -94,14 +94,25 @@ extension ChipImage {
         return parts
     }
 
-    /// A fresh programmed instance of the targets: every device written with write-and-verify
-    /// (programming error of the chip's device), `[rows, columns]` per layer position.
-    public func program(rng: inout RandomGenerator) -> [(plus: [Float], minus: [Float])] {
-        layers.indices.map { k in
-            let (tp, tm) = layerTargets(k)
-            let d = spec.device
-            return (tp.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) },
-                    tm.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) })
+    /// A fresh programmed instance of the targets by ``DeviceProgrammer`` (the one programming
+    /// path: stuck devices, write-and-verify, drift and 1/f read noise until `seconds`), for
+    /// every layer position in order, G⁺ of a layer then its G⁻: the conductances as programmed
+    /// and at `seconds`, `[rows, pairColumns]` each.
+    /// - Parameters:
+    ///   - device: the device to program (default: the image's; evaluation passes one with overrides).
+    ///   - targets: the layers' targets if the caller has gathered them already.
+    public func program(device: DeviceModel? = nil, seconds: Double = 0, streams: inout DeviceProgrammer.Streams,
+                        targets: [(plus: [Float], minus: [Float])]? = nil)
+        -> (initial: [(plus: [Float], minus: [Float])], atTime: [(plus: [Float], minus: [Float])]) {
+        let programmer = DeviceProgrammer(device: device ?? spec.device)
+        var initial: [(plus: [Float], minus: [Float])] = [], atTime = initial
+        for k in layers.indices {
+            let (tp, tm) = targets?[k] ?? layerTargets(k)
+            let p = programmer.program(tp, seconds: seconds, streams: &streams)
+            let m = programmer.program(tm, seconds: seconds, streams: &streams)
+            initial.append((p.initial, m.initial))
+            atTime.append((p.atTime, m.atTime))
         }
+        return (initial, atTime)
     }
 }

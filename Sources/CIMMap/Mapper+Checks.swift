@@ -4,7 +4,8 @@ import CIMNetwork
 
 extension Mapper {
     /// The calibration checks: per weighted layer, (1) Monte Carlo of programming error: K
-    /// fresh programmings of the targets; the relative error ‖y − y₀‖/‖y₀‖ of the layer's
+    /// fresh programmings of the targets (``DeviceProgrammer``: stuck devices and write-and-verify,
+    /// as the evaluator programs a chip, read at t = 0); the relative error ‖y − y₀‖/‖y₀‖ of the layer's
     /// outputs (ideal periphery, inputs recorded from the quantised model on the calibration
     /// batch); (2) ADC clipping: the rate of tile partial sums beyond the ADC's full scale on the
     /// same inputs, with the 99.9th percentile of |I| as the suggested range.
@@ -14,8 +15,13 @@ extension Mapper {
         _ = net.forward(calibration, training: false, engine: &recorder)
         if let settings = config.calibration { try calibrate(&image, settings: settings, recorder: recorder) }
         var engine = try image.engine(noise: nil)
-        var rng = RandomGenerator(seed: config.seed, stream: "map/programming")
-        let draws = (0..<config.monteCarloDraws).map { _ in image.program(rng: &rng) }
+        // the one programming path (DeviceProgrammer): stuck devices, write-and-verify, and the
+        // state at t = 0; write-and-verify draws from the stream the check always used
+        var streams = DeviceProgrammer.Streams(program: RandomGenerator(seed: config.seed, stream: "map/programming"),
+                                               stuck: RandomGenerator(seed: config.seed, stream: "map/programming/stuck"),
+                                               drift: RandomGenerator(seed: config.seed, stream: "map/programming/drift"),
+                                               flicker: RandomGenerator(seed: config.seed, stream: "map/programming/readnoise-1f"))
+        let draws = (0..<config.monteCarloDraws).map { _ in image.program(streams: &streams).atTime }
         for (k, l) in image.layers.enumerated() {
             // The layer's independent matrices: the whole layer, or each group with its inputs.
             let parts: [(x: [Float], first: Int)]
