@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v3.md.
+"""Run a CIMKit chip image with h5py and NumPy only: a reader's example of schemas/chip-image-v4.md.
 
-It opens an HDF5 chip image (schema version 1, 2 or 3, written by `cim export` or `cim convert`),
+It opens an HDF5 chip image (schema version 1 to 4, written by `cim export` or `cim convert`),
 prints a summary, rebuilds the network (a chain, or in v2 a layer graph) from /network, gathers
 every weighted layer's G+ and G- from /tiles through the layer's blocks, and classifies the test
 set of an IDX directory (MNIST by default) with a noiseless chip:
 
     ideal periphery (default):  y = x @ (weight_per_uS * (G+ - G-)) + bias
-                                (a calibrated v3 layer: a weight_per_uS per column)
+                                (a calibrated v3 layer: a weight_per_uS per column; a v4 layer
+                                with bit slices: G+ - G- of its slices combined by shift-and-add)
     --periphery chip:           the DAC, the per-tile ADC and the digital rescaling of the schema
                                 ("The periphery"), without noise; a calibrated layer's static input
                                 ranges and tile ADC full scales included
@@ -15,7 +16,7 @@ set of an IDX directory (MNIST by default) with a noiseless chip:
 Usage:
     python3 scripts/chip_image_infer.py IMAGE [--data DIR] [--limit N] [--periphery ideal|chip]
                                         [--predictions FILE] [--logits FILE]
-    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v3.schema.json
+    python3 scripts/chip_image_infer.py IMAGE --metadata    # JSON of schemas/chip-image-v4.schema.json
 """
 import argparse
 import gzip
@@ -26,7 +27,9 @@ import sys
 import h5py
 import numpy as np
 
-FORMAT, VERSIONS = "cimkit-chip-image", (1, 2, 3)
+FORMAT, VERSIONS = "cimkit-chip-image", (1, 2, 3, 4)
+MAX_SLICES = 8             # schema v4: slices in 2..8 (absent = 1)
+MAX_PAIRS = 2 ** 31        # most device pairs a layer may claim before anything is allocated
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, os.pardir, "datasets", "mnist")
 F32 = np.float32
@@ -57,18 +60,58 @@ def metadata(f):
     return meta
 
 
-def gather(layer, g_plus, g_minus):
-    """A weighted layer's [rows, columns] G+ and G- (uS), collected from the tiles.
+def slicing(group, version, levels):
+    """(slices, base) of a weighted layer; v4 `slices` and `slice_significance` checked as
+    untrusted input: both or neither, 2 <= slices <= 8, significance exactly levels**s."""
+    a = group.attrs
+    if "slices" not in a and "slice_significance" not in a:
+        return 1, 1
+    if version < 4:
+        raise ValueError(f"{group.name}: bit slices in a version {version} image (slices need version 4)")
+    if "slices" not in a or "slice_significance" not in a:
+        raise ValueError(f"{group.name}: slices and slice_significance must come together")
+    n = a["slices"]
+    if not isinstance(n, (int, np.integer)) or not 2 <= int(n) <= MAX_SLICES:
+        raise ValueError(f"{group.name}/slices: {n!r} must be an integer in 2..{MAX_SLICES}")
+    n = int(n)
+    if levels < 2:
+        raise ValueError(f"{group.name}/slices: {n} slices need a device with levels (this one is continuous)")
+    sig = np.asarray(a["slice_significance"])
+    expected = [levels ** s for s in range(n)]
+    if expected[-1] > 2 ** 24:
+        raise ValueError(f"{group.name}/slices: significance {levels}^{n - 1} exceeds 2^24")
+    if sig.dtype.kind not in "iu" or sig.shape != (n,) or sig.tolist() != expected:
+        raise ValueError(f"{group.name}/slice_significance: {sig.tolist()[:MAX_SLICES + 1]}, expected {expected}")
+    return n, levels
+
+
+def combine(d, n, base):
+    """Shift-and-add of slice values d[..., c*n + s] (least significant slice first) into
+    [..., c], float32, most significant first: t = d_(n-1); t = t*base + d_s (two roundings)."""
+    if n == 1:
+        return d
+    d = d.reshape(d.shape[:-1] + (d.shape[-1] // n, n))
+    t = d[..., n - 1]
+    for s in range(n - 2, -1, -1):
+        t = t * F32(base) + d[..., s]
+    return t
+
+
+def gather(layer, g_plus, g_minus, slices=1):
+    """A weighted layer's [rows, columns * slices] G+ and G- (uS), collected from the tiles.
 
     /tiles arrays are [tile, tile_row, pair]; pair p is device column 2p (G+) and 2p+1 (G-).
     Block b holds layer rows row_start + r (r < rows) on tile rows block_row_map[offset + r]
-    (offset = rows of the blocks before b) and layer columns column_start + c on pairs
-    tile_column + c.
+    (offset = rows of the blocks before b) and layer pair columns column_start + c on pairs
+    tile_column + c (v4, sliced: slice s of weight column k is pair column k*slices + s).
     """
     a = layer.attrs
+    rows, cols = int(a["rows"]), int(a["columns"])
+    if rows < 1 or cols < 1 or rows * cols * slices > MAX_PAIRS:
+        raise ValueError(f"{layer.name}: {rows}x{cols}x{slices} device pairs is not a layer this reader allocates")
     fields = layer["blocks"].attrs["fields"].split(",")
     row_map = layer["block_row_map"][()]
-    gp = np.full((a["rows"], a["columns"]), np.nan, F32)
+    gp = np.full((rows, cols * slices), np.nan, F32)
     gm = gp.copy()
     offset = 0
     for values in layer["blocks"][()]:
@@ -91,6 +134,7 @@ def load_network(f):
     version = int(f.attrs["format_version"])
     if f.attrs["format"] != FORMAT or version not in VERSIONS:
         raise ValueError(f"not a {FORMAT} file of version {VERSIONS}")
+    levels = int(json.loads(f["chip"].attrs["spec_json"])["device"]["levels"])
     net = f["network"]
     arch = json.loads(net.attrs["architecture_json"])  # authoritative; the groups repeat it
     pre = json.loads(net.attrs["preprocessing_json"]) if version >= 2 else {"pixelDivisor": 255, "layout": "NHWC"}
@@ -107,7 +151,8 @@ def load_network(f):
             raise ValueError(f"{group.name}: inputs {layer['inputs']}, architecture_json has {arch['inputs'][i]}")
         if "weight_per_uS" in layer:  # weighted: conv2d, convolution or dense
             layer.setdefault("groups", 1)
-            layer["gp"], layer["gm"] = gather(group, g_plus, g_minus)
+            layer["slices"], layer["base"] = slicing(group, version, levels)
+            layer["gp"], layer["gm"] = gather(group, g_plus, g_minus, layer["slices"])
             layer["input_scaling"] = layer.get("input_scaling", "abs-max")
             if "column_weight_per_uS" in group:  # v3, calibrated: one scale per column (float64, used as float32)
                 layer["scales"] = group["column_weight_per_uS"][()].astype(F32)
@@ -115,7 +160,7 @@ def load_network(f):
                 layer["scales"] = np.full(layer["columns"], F32(layer["weight_per_uS"]), F32)
             layer["input_range"] = group["input_range"][()] if "input_range" in group else None          # [groups, blocks] f32
             layer["adc_fs"] = group["adc_full_scale_uA"][()] if "adc_full_scale_uA" in group else None  # [groups, blocks] f64
-            layer["W"] = layer["scales"] * (layer["gp"] - layer["gm"])  # [rows, columns]
+            layer["W"] = layer["scales"] * combine(layer["gp"] - layer["gm"], layer["slices"], layer["base"])  # [rows, columns]
             layer["bias"] = group["bias"][()]
             layer["n_blocks"] = len(group["blocks"])
         if layer["kind"] == "affine":  # digital per-channel scale and shift, float32 [channels]
@@ -137,12 +182,13 @@ def im2col(x, kernel, stride, padding, dilation):
     return np.stack(cols, axis=3).reshape(n, oh, ow, kh * kw * c)
 
 
-def chip_product(x, gp, gm, scales, spec, ranges=None, adc_fs=None):
+def chip_product(x, gp, gm, scales, spec, ranges=None, adc_fs=None, slices=1, base=1):
     """x @ W as the chip computes it without noise (schema "The periphery"); x [M, R].
 
     scales: float32 weight_per_uS per column; ranges: static input range per tile row block
     (float32, None = abs-max per input vector); adc_fs: ADC full scale per row block (uA,
-    float64, None = the chip's)."""
+    float64, None = the chip's); slices, base: gp and gm hold columns * slices pair columns,
+    each converted on its own and combined by shift-and-add before the scaling."""
     v, tile_rows = F32(spec["device"]["readVoltage"]), spec["tileRows"]
     dac, adc = spec["dac"], spec["adc"]
     levels = F32(2 ** dac["bits"] - 1) if dac["bits"] > 0 else None
@@ -169,22 +215,24 @@ def chip_product(x, gp, gm, scales, spec, ranges=None, adc_fs=None):
                 i = np.clip(np.rint(i * (F32(1) / step)) * step, -fs, fs)
             gain = F32(sign) if ranges is None else F32(sign) * ranges[b]   # static: R_b back on digitally
             acc = acc + gain * i
+    acc = combine(acc, slices, base)                          # v4: shift-and-add of the slices
     k = scales / v                                            # float32 w_o / V per column
     return (m * k) * acc if ranges is None else k * acc
 
 
 def weighted(layer, x2, spec, periphery):
     """The layer's product plus bias for im2col rows x2 ([M, R*groups] for grouped layers)."""
-    g, cols = layer["groups"], layer["columns"]
+    g, cols, n = layer["groups"], layer["columns"], layer["slices"]
     r, w = layer["rows"], cols // g
     out = np.empty((len(x2), cols), F32)
-    for j in range(g):                        # group j: inputs j*R.., columns j*w..
+    for j in range(g):                        # group j: inputs j*R.., columns j*w.., pair columns j*w*n..
         xj = x2[:, j * r:(j + 1) * r]
-        c = slice(j * w, (j + 1) * w)
+        c, pc = slice(j * w, (j + 1) * w), slice(j * w * n, (j + 1) * w * n)
         if periphery == "chip":
             ranges = None if layer["input_range"] is None else layer["input_range"][j]
             adc_fs = None if layer["adc_fs"] is None else layer["adc_fs"][j]
-            out[:, c] = chip_product(xj, layer["gp"][:, c], layer["gm"][:, c], layer["scales"][c], spec, ranges, adc_fs)
+            out[:, c] = chip_product(xj, layer["gp"][:, pc], layer["gm"][:, pc], layer["scales"][c], spec, ranges, adc_fs,
+                                     n, layer["base"])
         else:
             out[:, c] = xj @ layer["W"][:, c]
     return out + layer["bias"]
@@ -304,6 +352,7 @@ def summary(path, f, arch, layers, pre, spec):
         if "W" in layer:
             extra = (f"  {layer['rows']}x{layer['columns']} weights"
                      f"{' in ' + str(layer['groups']) + ' groups' if layer['groups'] > 1 else ''}"
+                     f"{' on ' + str(layer['slices']) + ' slices' if layer['slices'] > 1 else ''}"
                      f" in {layer['n_blocks']} block(s), {layer['weight_per_uS']:.5g} per uS, "
                      f"|w| <= {np.abs(layer['W']).max():.4f}") + extra
         src = "" if layer["inputs"] == [i - 1] else f" <- {layer['inputs']}"

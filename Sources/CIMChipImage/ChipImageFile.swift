@@ -5,9 +5,10 @@ import CIMMap
 import CIMNetwork
 import Foundation
 
-/// A ``ChipImage`` as an HDF5 file, schema version 3 (`schemas/chip-image-v3.md`: the chip
-/// stored once as `spec_json`, calibrated layers); version 2 (`schemas/chip-image-v2.md`) and
-/// version 1 files (`schemas/chip-image-v1.md`: a chain of the original layer kinds) still read.
+/// A ``ChipImage`` as an HDF5 file, schema version 4 (`schemas/chip-image-v4.md`: bit-sliced
+/// layers); version 3 (`schemas/chip-image-v3.md`: the chip stored once as `spec_json`,
+/// calibrated layers), version 2 (`schemas/chip-image-v2.md`) and version 1 files
+/// (`schemas/chip-image-v1.md`: a chain of the original layer kinds) still read.
 ///
 /// Writing goes to a temporary file next to the destination that is renamed into place only
 /// when complete, so an interrupted export never leaves a partial file or damages an existing
@@ -17,9 +18,9 @@ import Foundation
 public enum ChipImageFile {
     public static let format = "cimkit-chip-image"
     /// The version written.
-    public static let version = 3
+    public static let version = 4
     /// The versions read.
-    public static let readableVersions = 1...3
+    public static let readableVersions = 1...4
     /// Fields of a layer's `blocks` dataset (one row per block).
     public static let blockFields = ["tile", "row_start", "column_start", "rows", "columns", "tile_row", "tile_column"]
 
@@ -103,6 +104,10 @@ public enum ChipImageFile {
             try g.setAttribute("groups", l.groups)
             try g.setAttribute("weight_per_uS", l.weightPerMicroSiemens)
             try g.setAttribute("input_scaling", l.calibration?.inputRanges == nil ? "abs-max" : "static")
+            if l.slicing.count > 1 {  // absent = one pair per weight
+                try g.setAttribute("slices", l.slicing.count)
+                try g.setAttribute("slice_significance", l.slicing.significance.map { Int($0) })
+            }
             if let c = l.calibration {
                 let blocks = [l.groups, (l.rows + s.tileRows - 1) / s.tileRows]
                 try dataset(g, "column_weight_per_uS", shape: [l.columns], c.columnWeightPerMicroSiemens)

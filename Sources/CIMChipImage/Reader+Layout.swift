@@ -44,7 +44,7 @@ extension Reader {
                 for d in Self.kindDatasets[kind] ?? [] { datasets[d] = checksummed }
                 if spec.matrixShape != nil {
                     attributes.formUnion(["rows", "columns", "weight_per_uS"] + (version >= 2 ? ["groups"] : [])
-                                         + (version >= 3 ? ["input_scaling"] : []))
+                                         + (version >= 3 ? ["input_scaling"] : []) + (version >= 4 ? ["slices", "slice_significance"] : []))
                     datasets.merge(["bias": checksummed, "blocks": ["sha256", "fields"], "block_row_map": checksummed]) { a, _ in a }
                     if version >= 3 {
                         datasets.merge(["column_weight_per_uS": checksummed, "input_range": checksummed,

@@ -71,13 +71,21 @@ extension Reader {
             if let why = Self.scaleProblem(scale, spec: spec) { problem(object + "/weight_per_uS", why) }
             let bias = data(g, "bias", shape: [cols], as: Float.self) ?? []
             if let k = bias.firstIndex(where: { !$0.isFinite }) { problem(object + "/bias", "element \(k) is \(bias[k])") }
+            guard let slicing = readSlicing(g, object: object, spec: spec) else { continue }
+            // device pairs of the layer: rows · cols · slices, overflow-checked before any allocation
+            let (p0, o1) = rows.multipliedReportingOverflow(by: cols), (pairs, o2) = p0.multipliedReportingOverflow(by: slicing.count)
             let fields = ChipImageFile.blockFields.count
-            guard let flat = data(g, "blocks", shape: nil, as: Int32.self, maxCount: rows * cols * fields), flat.count % fields == 0 else {
+            let (maxFields, o3) = pairs.multipliedReportingOverflow(by: fields)
+            guard !o1, !o2, !o3, pairs <= 1 << 31 else {
+                problem(object, "\(rows)×\(cols)×\(slicing.count) device pairs overflow")
+                continue
+            }
+            guard let flat = data(g, "blocks", shape: nil, as: Int32.self, maxCount: maxFields), flat.count % fields == 0 else {
                 problem(object + "/blocks", "missing, or not \(fields) fields a row")
                 continue
             }
             let n = flat.count / fields
-            let rowMap = data(g, "block_row_map", shape: nil, as: Int32.self, maxCount: rows * cols) ?? []
+            let rowMap = data(g, "block_row_map", shape: nil, as: Int32.self, maxCount: pairs) ?? []
             var blocks: [TileBlock] = []
             var offset = 0
             for b in 0..<n {
@@ -94,9 +102,44 @@ extension Reader {
             let calibration = version >= 3 ? readCalibration(g, object: object, rows: rows, columns: cols, groups: groups,
                                                              scale: scale, spec: spec) : nil
             layers.append(LayerImage(index: i, rows: rows, columns: cols, weightPerMicroSiemens: scale, bias: bias, blocks: blocks,
-                                     groups: groups, calibration: calibration))
+                                     groups: groups, calibration: calibration, slicing: slicing))
         }
         return (arch, layers, affine, preprocessing)
+    }
+
+    /// A v4 weighted layer's bit slicing (`schemas/chip-image-v4.md`): no `slices` attribute =
+    /// one pair per weight; else `slices` in 2…``BitSlicing/maxCount`` with `slice_significance`
+    /// exactly `L^s` (s = 0…slices−1) for the chip's device of L levels. `nil` (with one problem)
+    /// when the metadata is inconsistent.
+    mutating func readSlicing(_ g: HDF5Node, object: String, spec: ChipSpec) -> BitSlicing? {
+        func has(_ name: String) -> Bool { g.attributes[name] != nil }
+        guard has("slices") || has("slice_significance") else { return .single }
+        guard version >= 4 else { problem(object + "/slices", "bit slices in a version \(version) image (slices need version 4)"); return nil }
+        guard has("slices"), has("slice_significance") else {
+            problem(object + "/slices", "slices and slice_significance must come together")
+            return nil
+        }
+        guard let n = int(g, "slices") else { return nil }
+        guard (2...BitSlicing.maxCount).contains(n) else {
+            problem(object + "/slices", "\(n) must be in 2…\(BitSlicing.maxCount) (absent = 1)")
+            return nil
+        }
+        let slicing: BitSlicing
+        do { slicing = try BitSlicing(count: n, levels: spec.device.levels) } catch {
+            if case let .invalidConfig(_, reason) = error { problem(object + "/slices", reason) } else { problem(object + "/slices", error.description) }
+            return nil
+        }
+        let significance: [Int]
+        do { significance = try g.intArrayAttribute("slice_significance") } catch {
+            attributeProblem(g, "slice_significance", error)
+            return nil
+        }
+        let expected = slicing.significance.map { Int($0) }
+        guard significance == expected else {
+            problem(object + "/slice_significance", "\(significance.prefix(BitSlicing.maxCount + 1)), expected \(expected) (\(n) slices of \(spec.device.levels)-level devices)")
+            return nil
+        }
+        return slicing
     }
 
     /// A v3 weighted layer's calibration (`schemas/chip-image-v3.md`): `input_scaling`, and the
@@ -185,14 +228,15 @@ extension Reader {
         var occupied = [Bool](repeating: false, count: tiles * cells)
         for l in layers {
             let object = "/network/" + ChipImageFile.layerName(l.index) + "/blocks"
-            var covered = [UInt8](repeating: 0, count: l.rows * l.columns)
+            let pc = l.pairColumns  // device-pair columns (columns · slices)
+            var covered = [UInt8](repeating: 0, count: l.rows * pc)
             for (n, b) in l.blocks.enumerated() {
-                guard b.tile < tiles, b.tileColumn + b.columns <= pairs, b.rowStart + b.rows <= l.rows, b.columnStart + b.columns <= l.columns,
+                guard b.tile < tiles, b.tileColumn + b.columns <= pairs, b.rowStart + b.rows <= l.rows, b.columnStart + b.columns <= pc,
                       b.rowMap.allSatisfy({ (0..<spec.tileRows).contains($0) }), Set(b.rowMap).count == b.rows else {
                     problem(object, "block \(n) lies outside its tile (of \(tiles)) or its layer, or repeats a tile row")
                     continue
                 }
-                let w = l.groupColumns
+                let w = l.groupColumns * l.slicing.count
                 guard b.columns > 0, b.columnStart / w == (b.columnStart + b.columns - 1) / w else {
                     problem(object, "block \(n) spans two groups of the grouped convolution (\(w) columns a group)")
                     continue
@@ -203,7 +247,7 @@ extension Reader {
                 }
                 for r in 0..<b.rows {
                     for c in 0..<b.columns {
-                        covered[(b.rowStart + r) * l.columns + b.columnStart + c] &+= 1
+                        covered[(b.rowStart + r) * pc + b.columnStart + c] &+= 1
                         let cell = b.tile * cells + b.rowMap[r] * pairs + b.tileColumn + c
                         if occupied[cell] { problem(object, "block \(n) overlaps another block on tile \(b.tile)"); return }
                         occupied[cell] = true
@@ -211,7 +255,8 @@ extension Reader {
                 }
             }
             if let k = covered.firstIndex(where: { $0 != 1 }) {
-                problem(object, "weight (row \(k / l.columns), column \(k % l.columns)) is placed \(covered[k]) times, not once")
+                let ns = l.slicing.count, what = ns == 1 ? "" : ", slice \(k % pc % ns)"
+                problem(object, "weight (row \(k / pc), column \(k % pc / ns)\(what)) is placed \(covered[k]) times, not once")
             }
         }
     }

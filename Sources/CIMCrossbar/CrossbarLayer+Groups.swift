@@ -36,34 +36,37 @@ extension CrossbarLayer {
     /// has some). All groups must share inputs, spec and scale.
     public init(joiningColumns groups: [CrossbarLayer]) throws(CIMError) {
         guard let first = groups.first,
-              groups.allSatisfy({ $0.inputs == first.inputs && $0.spec == first.spec && $0.weightPerMicroSiemens == first.weightPerMicroSiemens }) else {
+              groups.allSatisfy({ $0.inputs == first.inputs && $0.spec == first.spec && $0.weightPerMicroSiemens == first.weightPerMicroSiemens
+                                  && $0.slicing == first.slicing }) else {
             throw .invalidConfig(field: "crossbar", reason: "groups to join must share inputs, chip and scale")
         }
         let rows = first.inputs
         func stuck(_ masks: [[UInt8]]) -> [UInt8] {
-            masks.allSatisfy(\.isEmpty) ? [] : Self.joinedColumns(zip(masks, groups).map { $0.isEmpty ? [UInt8](repeating: 0, count: $1.inputs * $1.outputs) : $0 }, rows: rows)
+            masks.allSatisfy(\.isEmpty) ? [] : Self.joinedColumns(zip(masks, groups).map { $0.isEmpty ? [UInt8](repeating: 0, count: $1.inputs * $1.columns) : $0 }, rows: rows)
         }
         try self.init(inputs: rows, outputs: groups.reduce(0) { $0 + $1.outputs }, spec: first.spec,
                       weightPerMicroSiemens: first.weightPerMicroSiemens,
                       gPlus: Self.joinedColumns(groups.map(\.gPlus), rows: rows), gMinus: Self.joinedColumns(groups.map(\.gMinus), rows: rows),
                       targetPlus: Self.joinedColumns(groups.map(\.targetPlus), rows: rows),
                       targetMinus: Self.joinedColumns(groups.map(\.targetMinus), rows: rows),
-                      stuckPlus: stuck(groups.map(\.stuckPlus)), stuckMinus: stuck(groups.map(\.stuckMinus)))
+                      stuckPlus: stuck(groups.map(\.stuckPlus)), stuckMinus: stuck(groups.map(\.stuckMinus)), slicing: first.slicing)
     }
 
     /// This crossbar cut into `groups` crossbars of `outputs/groups` columns each (group j =
-    /// columns `j·outputs/groups ..< (j+1)·outputs/groups`), with the same spec and scale.
+    /// columns `j·outputs/groups ..< (j+1)·outputs/groups`, device pairs `slices` times as
+    /// many), with the same spec, scale and slicing.
     public func splitColumns(into groups: Int) throws(CIMError) -> [CrossbarLayer] {
         guard groups >= 1, outputs % groups == 0 else {
             throw .invalidConfig(field: "crossbar", reason: "\(outputs) columns do not split into \(groups) groups")
         }
-        let w = outputs / groups
+        let w = outputs / groups, pw = w * slicing.count
         var parts: [CrossbarLayer] = []
         for j in 0..<groups {
-            func slice<T>(_ a: [T]) -> [T] { a.isEmpty ? [] : Self.columns(a, rows: inputs, columns: outputs, from: j * w, count: w) }
+            func slice<T>(_ a: [T]) -> [T] { a.isEmpty ? [] : Self.columns(a, rows: inputs, columns: columns, from: j * pw, count: pw) }
             parts.append(try CrossbarLayer(inputs: inputs, outputs: w, spec: spec, weightPerMicroSiemens: weightPerMicroSiemens,
                                            gPlus: slice(gPlus), gMinus: slice(gMinus), targetPlus: slice(targetPlus),
-                                           targetMinus: slice(targetMinus), stuckPlus: slice(stuckPlus), stuckMinus: slice(stuckMinus)))
+                                           targetMinus: slice(targetMinus), stuckPlus: slice(stuckPlus), stuckMinus: slice(stuckMinus),
+                                           slicing: slicing))
         }
         return parts
     }

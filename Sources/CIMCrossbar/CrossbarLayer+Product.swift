@@ -17,7 +17,7 @@ extension CrossbarLayer {
     public mutating func accumulateProduct(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
                                            outputStride: Int? = nil, noise: inout NormalStream?, observation: inout ADCObservation?) {
         let stride = outputStride ?? outputs
-        let n = rows * inputs, m = rows * outputs
+        let n = rows * inputs, m = rows * columns  // m: device-pair columns (outputs · slices)
         var s = scratch
         scratch = Scratch()  // keep the buffers uniquely referenced while we work
         defer { scratch = s }
@@ -76,9 +76,9 @@ extension CrossbarLayer {
                     }
                     s.partial.withUnsafeMutableBufferPointer { pp in
                         gDiff.withUnsafeBufferPointer { dp in
-                            BLAS.sgemm(m: rows, n: outputs, k: r1 - r0, alpha: v, a: xp.baseAddress! + r0, lda: inputs,
-                                       b: dp.baseAddress! + r0 * outputs, ldb: outputs, beta: 0,
-                                       c: pp.baseAddress!, ldc: outputs)
+                            BLAS.sgemm(m: rows, n: columns, k: r1 - r0, alpha: v, a: xp.baseAddress! + r0, lda: inputs,
+                                       b: dp.baseAddress! + r0 * columns, ldb: columns, beta: 0,
+                                       c: pp.baseAddress!, ldc: columns)
                         }
                         if noisy {
                             let nb = rowBlocks
@@ -90,13 +90,13 @@ extension CrossbarLayer {
                             s.z.withUnsafeMutableBufferPointer { z in
                                 noise!.fill(UnsafeMutableBufferPointer(rebasing: z[0..<m]))
                                 s.sigma.withUnsafeBufferPointer { sg in
-                                    cim_add_row_scaled(pp.baseAddress!, rows, outputs, sg.baseAddress!, z.baseAddress!)
+                                    cim_add_row_scaled(pp.baseAddress!, rows, columns, sg.baseAddress!, z.baseAddress!)
                                 }
                             }
                         }
                         if observation != nil {
                             for r in 0..<rows where phase > 0 || s.rowNegative[r] != 0 {  // conversions that happen
-                                observation!.record(UnsafeBufferPointer(rebasing: pp[(r * outputs)..<((r + 1) * outputs)]), fullScale: fullScale, block: rb)
+                                observation!.record(UnsafeBufferPointer(rebasing: pp[(r * columns)..<((r + 1) * columns)]), fullScale: fullScale, block: rb)
                             }
                         }
                         cim_adc_quantize(pp.baseAddress!, m, step, fullScale)
@@ -106,6 +106,14 @@ extension CrossbarLayer {
                         }
                     }
                 }
+            }
+        }
+        if slicing.count > 1 {
+            // shift-and-add of the slices' converted currents, in place: acc[i] (i = r·outputs + o)
+            // ← combine(acc[i·N ..< i·N + N]); reads at i·N ≥ i never see an earlier write
+            let n = slicing.count
+            s.acc.withUnsafeMutableBufferPointer { acc in
+                for i in 0..<(rows * outputs) { acc[i] = slicing.combine(acc.baseAddress! + i * n) }
             }
         }
         if let c = calibration {

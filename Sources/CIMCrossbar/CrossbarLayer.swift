@@ -32,11 +32,14 @@ public struct CrossbarLayer: Sendable {
     /// Layer inputs (crossbar rows in all) and outputs (column pairs in all).
     public let inputs: Int, outputs: Int
     public let spec: ChipSpec
-    /// Weight units per µS of `G⁺ − G⁻`.
+    /// Weight units per µS of `G⁺ − G⁻` (of the least significant slice when sliced).
     public let weightPerMicroSiemens: Float
-    /// Conductances as programmed (with their programming error), µS, `[inputs, outputs]`.
+    /// Device pairs per weight and their significance (``BitSlicing``; ``BitSlicing/single`` = one pair).
+    public let slicing: BitSlicing
+    /// Conductances as programmed (with their programming error), µS, `[inputs, columns]`
+    /// (``columns`` = outputs · slices; slice s of output o is column o·slices + s).
     public private(set) var gPlus: [Float], gMinus: [Float]
-    /// The nominal targets last programmed (level conductances), µS, `[inputs, outputs]`.
+    /// The nominal targets last programmed (level conductances), µS, `[inputs, columns]`.
     public private(set) var targetPlus: [Float], targetMinus: [Float]
     /// Stuck devices (0 = free, 1 = stuck at gMin, 2 = stuck at gMax); empty when none.
     public private(set) var stuckPlus: [UInt8] = [], stuckMinus: [UInt8] = []
@@ -53,25 +56,28 @@ public struct CrossbarLayer: Sendable {
     }
 
     /// A layer with every device at gMin (call ``initialize(rng:)`` or program it).
-    public init(inputs: Int, outputs: Int, spec: ChipSpec, weightPerMicroSiemens: Float) {
+    public init(inputs: Int, outputs: Int, spec: ChipSpec, weightPerMicroSiemens: Float, slicing: BitSlicing = .single) {
         precondition(inputs > 0 && outputs > 0, "CrossbarLayer: empty matrix")
         self.inputs = inputs
         self.outputs = outputs
         self.spec = spec
         self.weightPerMicroSiemens = weightPerMicroSiemens
-        let g0 = [Float](repeating: Float(spec.device.gMinMicroSiemens), count: inputs * outputs)
+        self.slicing = slicing
+        let g0 = [Float](repeating: Float(spec.device.gMinMicroSiemens), count: inputs * outputs * slicing.count)
         gPlus = g0; gMinus = g0; targetPlus = g0; targetMinus = g0
-        gDiff = [Float](repeating: 0, count: inputs * outputs)
+        gDiff = [Float](repeating: 0, count: inputs * outputs * slicing.count)
     }
 
-    /// A layer in a saved state (conductances and targets in µS, `[inputs, outputs]`; stuck
+    /// A layer in a saved state (conductances and targets in µS, `[inputs, columns]`; stuck
     /// masks empty or of the same size).
     public init(inputs: Int, outputs: Int, spec: ChipSpec, weightPerMicroSiemens: Float, gPlus: [Float], gMinus: [Float],
-                targetPlus: [Float], targetMinus: [Float], stuckPlus: [UInt8] = [], stuckMinus: [UInt8] = []) throws(CIMError) {
-        let n = inputs * outputs
-        guard inputs > 0, outputs > 0, [gPlus, gMinus, targetPlus, targetMinus].allSatisfy({ $0.count == n }),
+                targetPlus: [Float], targetMinus: [Float], stuckPlus: [UInt8] = [], stuckMinus: [UInt8] = [],
+                slicing: BitSlicing = .single) throws(CIMError) {
+        let (n0, o1) = inputs.multipliedReportingOverflow(by: outputs)
+        let (n, o2) = n0.multipliedReportingOverflow(by: slicing.count)
+        guard !o1, !o2, inputs > 0, outputs > 0, [gPlus, gMinus, targetPlus, targetMinus].allSatisfy({ $0.count == n }),
               stuckPlus.isEmpty || stuckPlus.count == n, stuckMinus.isEmpty || stuckMinus.count == n else {
-            throw .invalidConfig(field: "crossbar", reason: "saved arrays do not match \(inputs)×\(outputs)")
+            throw .invalidConfig(field: "crossbar", reason: "saved arrays do not match \(inputs)×\(outputs)×\(slicing.count) slices")
         }
         for a in [gPlus, gMinus, targetPlus, targetMinus] {
             if let bad = a.first(where: { !$0.isFinite || $0 < 0 }) {
@@ -85,6 +91,7 @@ public struct CrossbarLayer: Sendable {
         self.outputs = outputs
         self.spec = spec
         self.weightPerMicroSiemens = weightPerMicroSiemens
+        self.slicing = slicing
         self.gPlus = gPlus; self.gMinus = gMinus
         self.targetPlus = targetPlus; self.targetMinus = targetMinus
         self.stuckPlus = stuckPlus; self.stuckMinus = stuckMinus
@@ -99,30 +106,28 @@ public struct CrossbarLayer: Sendable {
 
     /// Tile rows (row blocks) the layer spans.
     public var rowBlocks: Int { (inputs + spec.tileRows - 1) / spec.tileRows }
+    /// Device pairs per row: outputs · slices.
+    public var columns: Int { outputs * slicing.count }
     /// Tile columns (column blocks) the layer spans.
-    public var columnBlocks: Int { (outputs + spec.weightColumns - 1) / spec.weightColumns }
+    public var columnBlocks: Int { (columns + spec.weightColumns - 1) / spec.weightColumns }
     /// Tiles used.
     public var tileCount: Int { rowBlocks * columnBlocks }
 
     // MARK: Programming
 
-    /// Draws the stuck devices (``DeviceModel/stuckRate``) and programs every free device with
-    /// write-and-verify to the level nearest a uniform draw in [gMin, initialMax] µS.
+    /// Draws the stuck devices (``DeviceProgrammer/drawStuck(rng:)``) and programs every free device with
+    /// write-and-verify (``DeviceProgrammer/write(_:stuck:rng:)``) to the level nearest a uniform draw in [gMin, initialMax] µS.
     /// - Returns: write attempts used.
     @discardableResult
     public mutating func initialize(rng: inout RandomGenerator) -> Int {
-        let d = spec.device
+        let d = spec.device, programmer = self.programmer
         if d.stuckRate > 0 {
-            func draw() -> [UInt8] {
-                (0..<(inputs * outputs)).map { _ in
-                    rng.nextDouble() < d.stuckRate ? (rng.nextDouble() < d.stuckHighFraction ? 2 : 1) : 0
-                }
-            }
+            func draw() -> [UInt8] { (0..<(inputs * columns)).map { _ in programmer.drawStuck(rng: &rng) } }
             stuckPlus = draw()
             stuckMinus = draw()
         }
         var trials = 0
-        for i in 0..<(inputs * outputs) {
+        for i in 0..<(inputs * columns) {
             let tp = d.quantize(d.gMinMicroSiemens + (d.initialMaxMicroSiemens - d.gMinMicroSiemens) * rng.nextDouble())
             let tm = d.quantize(d.gMinMicroSiemens + (d.initialMaxMicroSiemens - d.gMinMicroSiemens) * rng.nextDouble())
             trials += program(i, plus: Float(tp), minus: Float(tm), rng: &rng).trials
@@ -130,7 +135,7 @@ public struct CrossbarLayer: Sendable {
         return trials
     }
 
-    /// Write-and-verify of device pair `index` (= input · outputs + output) to the given
+    /// Write-and-verify of device pair `index` (= input · columns + column) to the given
     /// targets (µS; `nil` leaves that device alone). Stuck devices keep their conductance.
     /// - Returns: devices written and write attempts.
     @discardableResult
@@ -153,11 +158,11 @@ public struct CrossbarLayer: Sendable {
     }
 
     private func write(_ target: Float, stuck: UInt8, rng: inout RandomGenerator) -> (g: Float, trials: Int) {
-        let d = spec.device
-        if stuck != 0 { return (Float(stuck == 2 ? d.gMaxMicroSiemens : d.gMinMicroSiemens), 1) }
-        let r = d.writeVerify(target: Double(target), rng: &rng)
-        return (Float(r.conductance), r.trials)
+        programmer.write(target, stuck: stuck, rng: &rng)
     }
+
+    /// The programmer of the layer's device (``DeviceProgrammer``: the one programming path).
+    public var programmer: DeviceProgrammer { DeviceProgrammer(device: spec.device) }
 
     /// Sets device pair `index` to exact conductances (µS), for devices programmed by other
     /// physics (pulses) or loaded from a file. Targets follow the values.
@@ -168,17 +173,22 @@ public struct CrossbarLayer: Sendable {
     }
 
     /// The weights the devices hold, `[outputs, inputs]` (the network's layout):
-    /// `weightPerMicroSiemens · (G⁺ − G⁻)`, read once with read noise when `rng` is given.
+    /// `weightPerMicroSiemens · (G⁺ − G⁻)` (sliced: of the slices' differences combined by
+    /// ``BitSlicing/combine(_:)``), read once with read noise when `rng` is given.
     public func readWeights(rng: inout RandomGenerator?) -> [Float] {
         var w = [Float](repeating: 0, count: inputs * outputs)
+        let n = slicing.count
+        var d = [Float](repeating: 0, count: n)
         for i in 0..<inputs {
             for o in 0..<outputs {
-                let k = i * outputs + o
-                var d = gDiff[k]
-                if rng != nil {
-                    d = Float(spec.device.read(Double(gPlus[k]), rng: &rng!) - spec.device.read(Double(gMinus[k]), rng: &rng!))
+                for s in 0..<n {
+                    let k = i * columns + o * n + s
+                    d[s] = gDiff[k]
+                    if rng != nil {
+                        d[s] = Float(spec.device.read(Double(gPlus[k]), rng: &rng!) - spec.device.read(Double(gMinus[k]), rng: &rng!))
+                    }
                 }
-                w[o * inputs + i] = weightPerMicroSiemens * d
+                w[o * inputs + i] = weightPerMicroSiemens * (n == 1 ? d[0] : d.withUnsafeBufferPointer { slicing.combine($0.baseAddress!) })
             }
         }
         return w

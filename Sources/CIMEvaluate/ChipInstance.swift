@@ -40,33 +40,12 @@ public struct ChipInstance: Sendable {
         let d = Self.device(of: image, config: config)
         var spec = image.spec
         spec.device = d
-        var program = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/program")
-        var stuck = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/stuck")
-        var drift = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/drift")
-        var flicker = RandomGenerator(seed: config.seed, stream: "trial/\(trial)/readnoise-1f")
-        let time = config.timeSeconds ?? 0
-        try d.checkEvaluationTime(time)
+        try d.checkEvaluationTime(config.timeSeconds ?? 0)
+        // the one programming path (DeviceProgrammer), streams trial/<i>/{program,stuck,drift,readnoise-1f}
+        var streams = DeviceProgrammer.Streams(seed: config.seed, prefix: "trial/\(trial)")
         let compensation = config.driftCompensation ?? .none
-        var programmed: [(plus: [Float], minus: [Float])] = [], targets = programmed, atTime = programmed
-        for k in image.layers.indices {
-            let (tp, tm) = image.layerTargets(k)
-            targets.append((tp, tm))
-            var g0p = [Float](repeating: 0, count: tp.count), g0m = g0p, gtp = g0p, gtm = g0p
-            func write(_ target: Float) -> (g0: Float, gt: Float) {
-                var g: Double
-                if d.stuckRate > 0, stuck.nextDouble() < d.stuckRate {
-                    g = stuck.nextDouble() < d.stuckHighFraction ? d.gMaxMicroSiemens : d.gMinMicroSiemens
-                } else {
-                    g = d.writeVerify(target: Double(target), rng: &program).conductance
-                }
-                let nu = d.driftExponent(target: Double(target), rng: &drift)
-                return (Float(d.bounded(g)), Float(d.conductance(programmed: g, nu: nu, seconds: time, readNoise: &flicker)))
-            }
-            for i in tp.indices { (g0p[i], gtp[i]) = write(tp[i]) }
-            for i in tm.indices { (g0m[i], gtm[i]) = write(tm[i]) }
-            atTime.append((gtp, gtm))
-            if compensation != .none { programmed.append((g0p, g0m)) }
-        }
+        let targets = image.layers.indices.map { image.layerTargets($0) }
+        let (programmed, atTime) = image.program(device: d, seconds: config.timeSeconds ?? 0, streams: &streams, targets: targets)
         device = d
         let noise = NormalStream(seed: config.seed, stream: "trial/\(trial)/read")
         engine = try image.engine(spec: spec, conductances: atTime, targets: targets, noise: noise)

@@ -4,17 +4,17 @@ import CIMDevice
 import CIMNetwork
 
 extension ChipImage {
-    /// The `[rows, columns]` target conductances (µS) of weighted layer `position` (index into
-    /// ``layers``), gathered from the tiles through the blocks.
+    /// The `[rows, pairColumns]` target conductances (µS) of weighted layer `position` (index into
+    /// ``layers``; `pairColumns` = columns · slices), gathered from the tiles through the blocks.
     public func layerTargets(_ position: Int) -> (plus: [Float], minus: [Float]) {
         let l = layers[position]
-        let pairs = spec.weightColumns
-        var p = [Float](repeating: 0, count: l.rows * l.columns), m = p
+        let pairs = spec.weightColumns, pc = l.pairColumns
+        var p = [Float](repeating: 0, count: l.rows * pc), m = p
         for b in l.blocks {
             let t = tiles[b.tile]
             for r in 0..<b.rows {
                 let src = b.rowMap[r] * pairs + b.tileColumn
-                let dst = (b.rowStart + r) * l.columns + b.columnStart
+                let dst = (b.rowStart + r) * pc + b.columnStart
                 for c in 0..<b.columns {
                     p[dst + c] = t.gPlus[src + c]
                     m[dst + c] = t.gMinus[src + c]
@@ -24,7 +24,8 @@ extension ChipImage {
         return (p, m)
     }
 
-    /// The network with the weights the targets hold (`scale · (G⁺ − G⁻)`), the digital
+    /// The network with the weights the targets hold (`scale · (G⁺ − G⁻)`; sliced, the slices'
+    /// differences combined by ``BitSlicing/combine(_:)`` first), the digital
     /// biases and the affine layers' scales and shifts: the quantised model, in FP32.
     public func quantizedNetwork() throws(CIMError) -> Network {
         var params: [Float] = []
@@ -46,7 +47,8 @@ extension ChipImage {
             let (p, m) = layerTargets(next)
             var w = [Float](repeating: 0, count: l.rows * l.columns)
             let s = l.columnScales
-            for r in 0..<l.rows { for c in 0..<l.columns { w[c * l.rows + r] = s[c] * (p[r * l.columns + c] - m[r * l.columns + c]) } }
+            let d = l.slicing.combineColumns(zip(p, m).map { $0 - $1 }, rows: l.rows, outputs: l.columns)
+            for r in 0..<l.rows { for c in 0..<l.columns { w[c * l.rows + r] = s[c] * d[r * l.columns + c] } }
             params += w
             params += l.bias
             next += 1
@@ -86,20 +88,31 @@ extension ChipImage {
         let (p, m) = conductances ?? (tp, tm)
         let whole = try CrossbarLayer(inputs: l.rows, outputs: l.columns, spec: spec ?? self.spec,
                                       weightPerMicroSiemens: Float(l.weightPerMicroSiemens),
-                                      gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm)
+                                      gPlus: p, gMinus: m, targetPlus: tp, targetMinus: tm, slicing: l.slicing)
         var parts = l.groups == 1 ? [whole] : try whole.splitColumns(into: l.groups)
         for j in parts.indices { try parts[j].calibrate(l.crossbarCalibration(group: j, rowBlocks: parts[j].rowBlocks)) }
         return parts
     }
 
-    /// A fresh programmed instance of the targets: every device written with write-and-verify
-    /// (programming error of the chip's device), `[rows, columns]` per layer position.
-    public func program(rng: inout RandomGenerator) -> [(plus: [Float], minus: [Float])] {
-        layers.indices.map { k in
-            let (tp, tm) = layerTargets(k)
-            let d = spec.device
-            return (tp.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) },
-                    tm.map { Float(d.writeVerify(target: Double($0), rng: &rng).conductance) })
+    /// A fresh programmed instance of the targets by ``DeviceProgrammer`` (the one programming
+    /// path: stuck devices, write-and-verify, drift and 1/f read noise until `seconds`), for
+    /// every layer position in order, G⁺ of a layer then its G⁻: the conductances as programmed
+    /// and at `seconds`, `[rows, pairColumns]` each.
+    /// - Parameters:
+    ///   - device: the device to program (default: the image's; evaluation passes one with overrides).
+    ///   - targets: the layers' targets if the caller has gathered them already.
+    public func program(device: DeviceModel? = nil, seconds: Double = 0, streams: inout DeviceProgrammer.Streams,
+                        targets: [(plus: [Float], minus: [Float])]? = nil)
+        -> (initial: [(plus: [Float], minus: [Float])], atTime: [(plus: [Float], minus: [Float])]) {
+        let programmer = DeviceProgrammer(device: device ?? spec.device)
+        var initial: [(plus: [Float], minus: [Float])] = [], atTime = initial
+        for k in layers.indices {
+            let (tp, tm) = targets?[k] ?? layerTargets(k)
+            let p = programmer.program(tp, seconds: seconds, streams: &streams)
+            let m = programmer.program(tm, seconds: seconds, streams: &streams)
+            initial.append((p.initial, m.initial))
+            atTime.append((p.atTime, m.atTime))
         }
+        return (initial, atTime)
     }
 }

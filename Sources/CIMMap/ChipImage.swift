@@ -87,10 +87,14 @@ public struct LayerImage: Sendable, Equatable {
     public var groups: Int
     /// Column scales, static input ranges and tile ADC full scales (`cim export --calibrate`); `nil` = uncalibrated.
     public var calibration: LayerCalibration?
+    /// Device pairs per weight (``BitSlicing``; `cim export --slices`). The blocks place the
+    /// `[rows, pairColumns]` device-pair matrix, slice s of column c at pair column c·slices + s.
+    public var slicing: BitSlicing
 
     public init(index: Int, rows: Int, columns: Int, weightPerMicroSiemens: Double, bias: [Float], blocks: [TileBlock], groups: Int = 1,
-                calibration: LayerCalibration? = nil) {
+                calibration: LayerCalibration? = nil, slicing: BitSlicing = .single) {
         self.calibration = calibration
+        self.slicing = slicing
         self.index = index
         self.rows = rows
         self.columns = columns
@@ -102,6 +106,8 @@ public struct LayerImage: Sendable, Equatable {
 
     /// Columns of one group.
     public var groupColumns: Int { columns / max(groups, 1) }
+    /// Device-pair columns of the layer: columns · slices.
+    public var pairColumns: Int { columns * slicing.count }
 
     /// Weight units per µS of each column, float32 as the product uses them: the calibration's
     /// column scales, or the layer's one scale for every column.
@@ -134,9 +140,10 @@ public struct AffineLayerImage: Sendable, Equatable {
     }
 }
 
-/// A rectangular block of a layer's `[rows, columns]` weight matrix placed on a tile.
+/// A rectangular block of a layer's `[rows, pairColumns]` device-pair matrix (the weight matrix
+/// unless sliced, see ``LayerImage/slicing``) placed on a tile.
 ///
-/// Layer row `rowStart + r` (r < rows) drives tile row `rowMap[r]`; layer column
+/// Layer row `rowStart + r` (r < rows) drives tile row `rowMap[r]`; layer pair column
 /// `columnStart + c` is the column pair `tileColumn + c` of the tile (devices 2(tileColumn+c)
 /// for G⁺ and 2(tileColumn+c)+1 for G⁻). Without defect-aware placement
 /// `rowMap[r] = tileRow + r`.

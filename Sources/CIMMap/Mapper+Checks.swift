@@ -4,7 +4,8 @@ import CIMNetwork
 
 extension Mapper {
     /// The calibration checks: per weighted layer, (1) Monte Carlo of programming error: K
-    /// fresh programmings of the targets; the relative error ‖y − y₀‖/‖y₀‖ of the layer's
+    /// fresh programmings of the targets (``DeviceProgrammer``: stuck devices and write-and-verify,
+    /// as the evaluator programs a chip, read at t = 0); the relative error ‖y − y₀‖/‖y₀‖ of the layer's
     /// outputs (ideal periphery, inputs recorded from the quantised model on the calibration
     /// batch); (2) ADC clipping: the rate of tile partial sums beyond the ADC's full scale on the
     /// same inputs, with the 99.9th percentile of |I| as the suggested range.
@@ -14,8 +15,13 @@ extension Mapper {
         _ = net.forward(calibration, training: false, engine: &recorder)
         if let settings = config.calibration { try calibrate(&image, settings: settings, recorder: recorder) }
         var engine = try image.engine(noise: nil)
-        var rng = RandomGenerator(seed: config.seed, stream: "map/programming")
-        let draws = (0..<config.monteCarloDraws).map { _ in image.program(rng: &rng) }
+        // the one programming path (DeviceProgrammer): stuck devices, write-and-verify, and the
+        // state at t = 0; write-and-verify draws from the stream the check always used
+        var streams = DeviceProgrammer.Streams(program: RandomGenerator(seed: config.seed, stream: "map/programming"),
+                                               stuck: RandomGenerator(seed: config.seed, stream: "map/programming/stuck"),
+                                               drift: RandomGenerator(seed: config.seed, stream: "map/programming/drift"),
+                                               flicker: RandomGenerator(seed: config.seed, stream: "map/programming/readnoise-1f"))
+        let draws = (0..<config.monteCarloDraws).map { _ in image.program(streams: &streams).atTime }
         for (k, l) in image.layers.enumerated() {
             // The layer's independent matrices: the whole layer, or each group with its inputs.
             let parts: [(x: [Float], first: Int)]
@@ -26,9 +32,9 @@ extension Mapper {
                 guard let xs = recorder.groupInputs[l.index], xs.count == l.groups else { continue }
                 parts = (0..<l.groups).map { (xs[$0]!, $0 * l.groupColumns) }
             }
-            let width = l.groupColumns
-            func columns(_ a: [Float], _ first: Int) -> [Float] {
-                l.groups == 1 ? a : CrossbarLayer.columns(a, rows: l.rows, columns: l.columns, from: first, count: width)
+            let width = l.groupColumns, ns = l.slicing.count
+            func columns(_ a: [Float], _ first: Int) -> [Float] {  // the group's device-pair columns
+                l.groups == 1 ? a : CrossbarLayer.columns(a, rows: l.rows, columns: l.pairColumns, from: first * ns, count: width * ns)
             }
             // (1) programming error
             if !draws.isEmpty {
@@ -36,14 +42,14 @@ extension Mapper {
                 let scales = l.columnScales
                 func groupScales(_ first: Int) -> [Float] { Array(scales[first..<(first + width)]) }
                 let y0 = parts.map { Self.product($0.x, plus: columns(tp, $0.first), minus: columns(tm, $0.first), inputs: l.rows,
-                                                  columns: width, scales: groupScales($0.first)) }
+                                                  columns: width, scales: groupScales($0.first), slicing: l.slicing) }
                 let norm0 = y0.joined().reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
                 var errors: [Double] = []
                 for d in draws {
                     var e = 0.0
                     for (j, part) in parts.enumerated() {
                         let y = Self.product(part.x, plus: columns(d[k].plus, part.first), minus: columns(d[k].minus, part.first),
-                                             inputs: l.rows, columns: width, scales: groupScales(part.first))
+                                             inputs: l.rows, columns: width, scales: groupScales(part.first), slicing: l.slicing)
                         e += zip(y, y0[j]).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
                     }
                     errors.append(norm0 > 0 ? e.squareRoot() / norm0 : 0)
@@ -94,9 +100,11 @@ extension Mapper {
     }
 
     /// `y = x · Wᵀ` for `x` `[n, inputs]`, with `W[i, c] = scales[c] · (G⁺ − G⁻)` from `[inputs, columns]`
-    /// conductances.
-    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scales: [Float]) -> [Float] {
-        let d = plus.indices.map { scales[$0 % columns] * (plus[$0] - minus[$0]) }
+    /// conductances (sliced: `[inputs, columns · slices]`, the slices' differences combined first).
+    static func product(_ x: [Float], plus: [Float], minus: [Float], inputs: Int, columns: Int, scales: [Float],
+                        slicing: BitSlicing = .single) -> [Float] {
+        let g = slicing.combineColumns(zip(plus, minus).map { $0 - $1 }, rows: inputs, outputs: columns)
+        let d = g.indices.map { scales[$0 % columns] * g[$0] }
         let rows = x.count / inputs
         var y = [Float](repeating: 0, count: rows * columns)
         x.withUnsafeBufferPointer { xp in

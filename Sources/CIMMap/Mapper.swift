@@ -31,6 +31,7 @@ public struct Mapper {
             throw .invalidConfig(field: "calibration", reason: "calibrating needs calibration images (none were given)")
         }
         let from: MappingConfig.WeightSource = model.source == nil ? .digital : config.weightsFrom
+        let slicing = try config.slicing
         var quantized: [QuantizedLayer] = []
         for i in weighted {
             let (rows, cols) = arch.layers[i].matrixShape!
@@ -39,7 +40,7 @@ public struct Mapper {
                 throw .invalidConfig(field: "layers.\(i).weight[\(bad)]", reason: "\(w[bad]) is not finite")
             }
             quantized.append(Quantizer.quantize(weights: w, rows: rows, columns: cols, device: spec.device,
-                                                clip: config.calibration?.weightClip))
+                                                clip: config.calibration?.weightClip, slicing: slicing))
         }
         // Placement (defect-aware when a map is given).
         let stuck: [Int: [Int: DefectMap.State]] = defects.map { map in
@@ -51,7 +52,7 @@ public struct Mapper {
             let q = quantized[item.layer], b = item.block
             var n = 0
             for c in 0..<b.columns {
-                let k = (b.rowStart + r) * q.columns + b.columnStart + c
+                let k = (b.rowStart + r) * q.pairColumns + b.columnStart + c
                 for (col, target) in [(2 * (x + c), q.targetPlus[k]), (2 * (x + c) + 1, q.targetMinus[k])] {
                     if let s = cells[p * spec.tileColumns + col] {
                         let forced = Float(s == .low ? device.gMinMicroSiemens : device.gMaxMicroSiemens)
@@ -62,7 +63,7 @@ public struct Mapper {
             return n
         }
         let placer = Placer(spec: spec, defects: defects)
-        let placed = placer.place(weighted.enumerated().map { k, i in (quantized[k].rows, quantized[k].columns, arch.layers[i].groups) }, conflict: conflict)
+        let placed = placer.place(weighted.enumerated().map { k, i in (quantized[k].rows, quantized[k].pairColumns, arch.layers[i].groups) }, conflict: conflict)
         // Tiles.
         let pairs = spec.weightColumns, cells = spec.tileRows * pairs
         let leveled = device.levels >= 2
@@ -77,7 +78,7 @@ public struct Mapper {
             for b in blocks {
                 used += b.rows * b.columns
                 for r in 0..<b.rows {
-                    let dst = b.rowMap[r] * pairs + b.tileColumn, src = (b.rowStart + r) * q.columns + b.columnStart
+                    let dst = b.rowMap[r] * pairs + b.tileColumn, src = (b.rowStart + r) * q.pairColumns + b.columnStart
                     for c in 0..<b.columns {
                         tiles[b.tile].gPlus[dst + c] = q.targetPlus[src + c]
                         tiles[b.tile].gMinus[dst + c] = q.targetMinus[src + c]
@@ -93,7 +94,7 @@ public struct Mapper {
             LayerImage(index: i, rows: quantized[k].rows, columns: quantized[k].columns,
                        weightPerMicroSiemens: quantized[k].weightPerMicroSiemens, bias: model.bias(layer: i), blocks: placed.blocks[k],
                        groups: arch.layers[i].groups,
-                       calibration: quantized[k].columnScales.map { LayerCalibration(columnWeightPerMicroSiemens: $0) })
+                       calibration: quantized[k].columnScales.map { LayerCalibration(columnWeightPerMicroSiemens: $0) }, slicing: slicing)
         }
         var reportLayers = weighted.enumerated().map { k, i in
             MappingReport.Layer(index: i, rows: quantized[k].rows, columns: quantized[k].columns, blocks: placed.blocks[k].count,

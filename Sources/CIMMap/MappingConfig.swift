@@ -22,11 +22,18 @@ public struct MappingConfig: Codable, Sendable, Equatable {
     /// Calibration on the calibration set (`--calibrate`); `nil` = one scale per layer, abs-max
     /// inputs and the chip's ADC full scale (as before calibration existed).
     public var calibration: CalibrationConfig? = nil
+    /// Device pairs per weight (`--slices`, ``BitSlicing``): 1 = one pair, as before slicing existed.
+    public var slices: Int = 1
 
     public init(spec: ChipSpec) { self.spec = spec }
 
     /// Most Monte Carlo draws of the programming-error check: 10,000.
     public static let maxMonteCarloDraws = 10_000
+
+    /// The slicing of ``slices`` pairs of the chip's device.
+    public var slicing: BitSlicing {
+        get throws(CIMError) { try BitSlicing(count: slices, levels: spec.device.levels) }
+    }
 
     public func validate() throws(CIMError) {
         try spec.validate()
@@ -43,6 +50,7 @@ public struct MappingConfig: Codable, Sendable, Equatable {
             throw .invalidConfig(field: "maxADCClippingRate", reason: "\(maxADCClippingRate) must be in [0, 1]")
         }
         try calibration?.validate()
+        _ = try slicing
         guard maxDefectConflicts >= 0 else { throw .invalidConfig(field: "maxDefectConflicts", reason: "\(maxDefectConflicts) must be ≥ 0") }
     }
 }

@@ -4,7 +4,7 @@ import CIMMap
 /// `cim export`: maps a trained model onto a chip and writes the HDF5 chip image.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Map a trained model onto a chip and write its HDF5 chip image (schemas/chip-image-v3.md).",
+        abstract: "Map a trained model onto a chip and write its HDF5 chip image (schemas/chip-image-v4.md).",
         discussion: """
             MODEL is a model.safetensors from `cim train` (digital or on chip) or `cim import`, or an .onnx file. Weights are quantised to
             the chip's device levels (one scale per layer), cut into tile blocks, packed onto tiles, and

@@ -46,7 +46,7 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "Threshold of the ADC check: fraction of clipped conversions.")
     var maxAdcClipping = 0.01
 
-    @Flag(help: "Calibrate on the calibration images: a weight scale per column, static input ranges, each tile's ADC full scale (stored in the image, schema v3).")
+    @Flag(help: "Calibrate on the calibration images: a weight scale per column, static input ranges, each tile's ADC full scale (stored in the image, schema v3 and later).")
     var calibrate = false
 
     @Option(help: ArgumentHelp("With --calibrate: the |w| of a column's extreme level: max, percentile:P or sigma:K.", valueName: "rule"))
@@ -57,6 +57,9 @@ struct MappingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("With --calibrate: each tile's ADC full scale: mse (least quantisation plus clipping error, at most the chip's) or chip.", valueName: "rule"))
     var adcRange = CalibrationConfig.ADCRange.mse.rawValue
+
+    @Option(help: ArgumentHelp("Device pairs per weight (bit slices, 1…\(BitSlicing.maxCount)): slice s has significance L^s for a device of L levels (4 slices of 4-level devices: ±255). Written as a schema v4 image when > 1.", valueName: "N"))
+    var slices = 1
 
     @Option(help: "Defect map (JSON) of the physical chip: stuck devices to avoid.")
     var defects: String?
@@ -110,6 +113,11 @@ struct MappingOptions: ParsableArguments {
         }
         guard maxAdcClipping.isFinite, (0...1).contains(maxAdcClipping) else {
             throw .invalidConfig(field: "--max-adc-clipping", reason: "\(maxAdcClipping) must be in [0, 1]")
+        }
+        c.slices = slices
+        do { _ = try c.slicing } catch {
+            guard case let .invalidConfig(_, reason) = error else { throw error }
+            throw .invalidConfig(field: "--slices", reason: reason)
         }
         guard out.hasSuffix(".h5") else { throw .invalidConfig(field: "--out", reason: "'\(out)' must end in .h5") }
         try c.validate()

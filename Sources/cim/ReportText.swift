@@ -25,6 +25,11 @@ enum ReportText {
                 + pad(l.adcClippingRate.map { String(format: "%.4f", $0) } ?? "–", 8, right: true) + "  "
                 + pad(l.adcP999MicroAmps.map { String(format: "%.2f µA", $0) } ?? "–", 9, right: true))
         }
+        if let l = image.layers.first(where: { $0.slicing.count > 1 }) {
+            let s = l.slicing
+            lines.append("bit slices: \(s.count) device pairs per weight, significance " + s.significance.map { String(Int($0)) }.joined(separator: ", ")
+                         + " (±\(s.maxMagnitude(levels: image.spec.device.levels)) levels of the least significant pair); w/µS is the least significant slice's")
+        }
         for l in image.layers {
             guard let c = l.calibration else { continue }
             func range(_ v: [Double], _ format: String) -> String {

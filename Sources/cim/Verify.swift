@@ -15,6 +15,6 @@ struct Verify: ParsableCommand {
         let (problems, version) = ChipImageFile.verifyWithVersion(path: image)
         guard problems.isEmpty else { throw LineFailures(lines: problems.map { "\(image): \($0)" }) }
         let img = try ChipImageFile.read(path: image)
-        print("ok: \(image) is a sound chip image (schema \(version), \(img.provenance[CalibrationRecord.provenanceKey] == nil ? "" : "calibrated, ")chip \(img.spec.name), \(img.tiles.count) tiles, \(img.layers.count) weighted layers)")
+        print("ok: \(image) is a sound chip image (schema \(version), \(img.provenance[CalibrationRecord.provenanceKey] == nil ? "" : "calibrated, ")\(img.layers.first.map { $0.slicing.count > 1 ? "\($0.slicing.count) bit slices, " : "" } ?? "")chip \(img.spec.name), \(img.tiles.count) tiles, \(img.layers.count) weighted layers)")
     }
 }

@@ -37,7 +37,7 @@ extension ChipImageTests {
             #expect(back == Self.image)
             #expect(back.layers.allSatisfy { $0.calibration?.inputRanges?.count == $0.groups })
             let walk = try FileWalk.contents(of: path)
-            #expect(walk["/@format_version"] == "int64 3")
+            #expect(walk["/@format_version"] == "int64 \(ChipImageFile.version)")
             #expect(walk["/network/layer_002@input_scaling"] == "string static")
             #expect(walk.keys.allSatisfy { !$0.hasPrefix("/chip/device") && !$0.hasPrefix("/chip@name") }, "the chip is stored once")
             let x = GraphModel.inputs(4, seed: 9)

@@ -8,7 +8,7 @@ import Testing
 /// One way of damaging a valid chip image file, and the object its problem must name.
 enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case truncated50, truncated90, truncated8, empty, randomBytes, flippedDataByte, flippedCompressedByte
-    case missingGPlus, missingBias, missingNetworkGroup, missingFormatVersion, formatVersion4, formatOther
+    case missingGPlus, missingBias, missingNetworkGroup, missingFormatVersion, formatVersion5, formatOther
     case nanGPlus, infGMinus, outOfWindow, levelMismatch, shapeMismatch, wrongDtype, tileCountWrong
     case blockOutsideTile, overlappingBlocks, weightNotPlaced
     case specJSONGarbage, architectureJSONGarbage, kindDisagrees, kindUnknown, kindWithoutItsAttributes
@@ -27,7 +27,7 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .missingGPlus, .nanGPlus, .outOfWindow, .shapeMismatch, .wrongDtype, .tileCountWrong: "/tiles/g_plus"
         case .missingBias: "/network/layer_003/bias"
         case .missingNetworkGroup: "/network"
-        case .missingFormatVersion, .formatVersion4: "/format_version"
+        case .missingFormatVersion, .formatVersion5: "/format_version"
         case .formatOther: "/format"
         case .infGMinus: "/tiles/g_minus"
         case .levelMismatch: "/tiles/level_plus"
@@ -103,7 +103,7 @@ enum Corruption: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .missingBias: try RawHDF5.delete("/network/layer_003/bias", in: path)
         case .missingNetworkGroup: try RawHDF5.delete("/network", in: path)
         case .missingFormatVersion: try Edit.deleteAttribute(path, "/", "format_version")
-        case .formatVersion4: try Edit.attribute(path, "/", "format_version", 4)
+        case .formatVersion5: try Edit.attribute(path, "/", "format_version", 5)
         case .formatOther: try Edit.attribute(path, "/", "format", "something-else")
         case .nanGPlus: try Edit.modify(path, "/tiles/g_plus", as: Float.self) { $0[17] = .nan }
         case .infGMinus: try Edit.modify(path, "/tiles/g_minus", as: Float.self) { $0[$0.count - 1] = .infinity }

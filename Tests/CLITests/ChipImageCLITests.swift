@@ -96,7 +96,7 @@ extension CLITests {
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stdout.contains("beyond the calibrated ±") && r.stdout.contains("calibrated layer 0: column scales"), "\(r.stdout)")
             let v = try cli.cim(["verify", dir + "/cal.h5"])
-            #expect(v.status == 0 && v.stdout.contains("schema 3, calibrated,"), "\(v.stdout) \(v.stderr)")
+            #expect(v.status == 0 && v.stdout.contains("schema 4, calibrated,"), "\(v.stdout) \(v.stderr)")
             let image = try ChipImageFile.read(path: dir + "/cal.h5")
             let record = try JSONDecoder().decode(CalibrationRecord.self, from: Data(try #require(image.provenance["calibration"]).utf8))
             #expect(record.images == 32 && record.settings.weightClip == .percentile(99.5) && record.problem == nil)

@@ -50,7 +50,7 @@ extension CLITests {
             let d = try cli.cim(["export", dir + "/imported/model.safetensors", "--out", dir + "/d.h5", "--calibration", "0"])
             #expect(d.status == 0, "stderr: \(d.stderr)")
             let dv = try cli.cim(["verify", dir + "/d.h5"])
-            #expect(dv.status == 0 && dv.stdout.contains("schema 3"), "\(dv.stdout) \(dv.stderr)")
+            #expect(dv.status == 0 && dv.stdout.contains("schema 4"), "\(dv.stdout) \(dv.stderr)")
             for model in ["vgg_bn.dynamo", "resnet.torchscript", "bn_affine.torchscript"] {
                 let image = dir + "/\(model).h5"
                 let e = try cli.cim(["export", Self.fixtures + "/\(model).onnx", "--chip", "wu2023-inference", "--out", image,

@@ -22,7 +22,7 @@ let h5pyAvailable: Bool = {
     return p.terminationStatus == 0
 }()
 
-/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v3.md):
+/// `scripts/chip_image_infer.py` reads a chip image with h5py + NumPy only (schemas/chip-image-v4.md):
 /// its noiseless accuracy must equal CIMKit's, and its metadata must satisfy the JSON schema.
 @Suite("scripts/chip_image_infer.py", .serialized)
 struct PythonExampleTests {
@@ -97,11 +97,11 @@ struct PythonExampleTests {
         #expect(abs(swift - numpy) <= 0.001 + 1e-12, "Swift \(swift) vs NumPy \(numpy)")
         #expect(swift > 0.6, "the comparison needs a model that has learnt something: \(swift)")
 
-        // --metadata: {path: attributes} against schemas/chip-image-v3.schema.json
+        // --metadata: {path: attributes} against schemas/chip-image-v4.schema.json
         let meta = try python([image, "--metadata"], in: dir)
         try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v4.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         let checker = SchemaSubset(root: schema)
         let required = try #require(schema["required"] as? [String])
@@ -207,7 +207,7 @@ struct PythonExampleTests {
         let meta = try python([path, "--metadata"], in: dir)
         try #require(meta.status == 0, "chip_image_infer.py --metadata: \(meta.stderr)")
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v4.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         #expect((metadata["/network/layer_007"] as? [String: Any])?["channels"] as? Int == 8)
         #expect(metadata["/network/layer_013/shift"] != nil)
@@ -250,10 +250,54 @@ struct PythonExampleTests {
         #expect(Double(close) >= 0.99 * Double(swift.count) && differences.max()! < 0.05)
         let meta = try python([path, "--metadata"], in: dir)
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
-        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v3.schema.json"))) as? [String: Any])
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v4.schema.json"))) as? [String: Any])
         let problems = SchemaSubset(root: schema).problems(metadata, schema, at: "")
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         #expect(metadata["/network/layer_001/input_range"] != nil && metadata["/provenance"].map { ($0 as? [String: Any])?["calibration"] != nil } == true)
+    }
+
+    @Test("a bit-sliced v4 image (4 slices of 4-level devices, calibrated, grouped layers): NumPy's ideal and chip-periphery logits equal Swift's",
+          .enabled(if: h5pyAvailable, "python3 cannot import h5py and numpy (scripts/install-deps.sh installs h5py)"))
+    func numpyMatchesSwiftSliced() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cimkit-py-sliced-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try BLAS.load()
+        let test = try DatasetCatalog.load(.mnist).test.prefix(300)
+        let x = test.batch(indices: Array(0..<test.count)[...]).x
+        var config = MappingConfig(spec: ChipPreset.wu2023Inference.spec)
+        config.spec.device.levels = 4
+        config.monteCarloDraws = 0
+        config.calibration = CalibrationConfig()
+        config.slices = 4
+        let calibration = try DatasetCatalog.load(.mnist).train.batch(indices: Array(0..<64)[...]).x
+        let image = try Mapper(config: config).map(TrainedModel(network: try Self.network()), calibration: calibration, creator: "test")
+        #expect(image.layers.allSatisfy { $0.slicing.count == 4 && $0.calibration != nil })
+        let path = dir + "/sliced.h5"
+        try ChipImageFile.write(image, to: path)
+        var net = try image.quantizedNetwork()
+        let ideal = net.forward(x, training: false).data
+        var engine = try image.engine(noise: nil)
+        let chip = net.forward(x, training: false, engine: &engine).data
+        for (periphery, swift) in [("ideal", ideal), ("chip", chip)] {
+            let out = dir + "/\(periphery).txt"
+            let py = try python([path, "--data", try DatasetCatalog.shippedMNISTDirectory(), "--limit", "300", "--periphery", periphery, "--logits", out], in: dir)
+            try #require(py.status == 0, "chip_image_infer.py: \(py.stderr)")
+            #expect(py.stdout.contains("on 4 slices"), "\(py.stdout)")
+            let numpy = try String(contentsOfFile: out, encoding: .utf8).split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Float($0) }
+            try #require(numpy.count == swift.count)
+            let scale = swift.map(abs).max()!
+            let differences = zip(numpy, swift).map { abs($0 - $1) / scale }
+            let close = differences.filter { $0 <= 1e-4 }.count
+            print("chip_image_infer.py sliced, \(periphery) periphery: \(close)/\(swift.count) logits within 1e-4, largest difference \(differences.max()!)")
+            #expect(Double(close) >= 0.99 * Double(swift.count) && differences.max()! < 0.05)
+        }
+        let meta = try python([path, "--metadata"], in: dir)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(meta.stdout.utf8)) as? [String: Any])
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.root + "/schemas/chip-image-v4.schema.json"))) as? [String: Any])
+        let problems = SchemaSubset(root: schema).problems(metadata, schema, at: "")
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        #expect(metadata.values.contains { ($0 as? [String: Any])?["slices"] as? Int == 4 })
     }
 
     func py(summaryOf path: String, in dir: String) -> String {
