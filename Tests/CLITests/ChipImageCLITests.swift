@@ -87,7 +87,7 @@ extension CLITests {
             #expect(after == before, "export left files behind: \(after)")
         }
 
-        @Test("export --calibrate writes a calibrated v3 image that verifies and evaluates; the report shows the calibrated full scales")
+        @Test("export --calibrate writes a calibrated image that verifies (and its calibration set re-hashes) and evaluates; the report shows the calibrated full scales")
         func calibratedExport() throws {
             let dir = try modelDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -102,6 +102,12 @@ extension CLITests {
             #expect(record.images == 32 && record.settings.weightClip == .percentile(99.5) && record.problem == nil)
             let e = try cli.cim(["evaluate", dir + "/cal.h5", "--trials", "1", "--test-limit", "100", "--out", dir + "/eval", "--quiet"])
             #expect(e.status == 0, "stderr: \(e.stderr)")
+            // verify rebuilds the calibration set and checks its hash: the model's MNIST matches, Fashion-MNIST does not
+            let same = try cli.cim(["verify", dir + "/cal.h5", "--calibration-data", "mnist"])
+            #expect(same.status == 0 && same.stdout.contains("calibration set matches mnist"), "\(same.stdout) \(same.stderr)")
+            let other = try cli.cim(["verify", dir + "/cal.h5", "--calibration-data", "fashion-mnist"])
+            #expect(other.status != 0 && other.stderr.contains("--calibration-data") && other.stderr.contains("SHA-256"), "\(other.stderr)")
+            #expect(other.stderr.split(separator: "\n").count == 1, "\(other.stderr)")
             // the tiles' calibrated full scales would ignore a new chip-wide one: refused, not silently kept
             let f = try cli.cim(["evaluate", dir + "/cal.h5", "--trials", "1", "--test-limit", "100", "--out", dir + "/eval90",
                                  "--set", "adc.fullScaleMicroAmps=90", "--quiet"])
