@@ -71,6 +71,9 @@ extension Trainer {
         if let onChip = config.onChip {
             self.chip = try ChipTrainingState(restoring: archive, config: onChip, architecture: network.architecture, path: path)
         }
+        if let hw = config.hardwareAware {  // stateless: every batch's chip is named by (seed, optimizer step)
+            self.hardwareAware = try HardwareAwareChip(config: hw, architecture: network.architecture, seed: config.seed)
+        }
     }
 
     /// The result file of the run: the weights archive (W_FP and biases) and, for an on-chip
