@@ -16,6 +16,12 @@ struct Train: ParsableCommand {
             batches from a fresh seeded permutation of the training set ('all' = one full pass).
             Example (the paper's recipe): cim train --model lenet-wu2023 --optimizer adamw --lr 0.004 \\
               --batch-size 64 --batches-per-epoch 400 --epochs 13 --seed 1 --out runs/lenet-s1
+            Hardware-aware training (--rule hardware-aware, default --chip wu2023-inference): the weights
+            stay FP32; every batch's forward pass runs on a fresh realisation of the target chip
+            (weights mapped as 'cim export' maps them, programming error × --hw-noise-scale drawn
+            anew with write-and-verify, drift to --hw-drift-time, DAC/ADC and read noise), and the
+            backward pass is the digital one with those realised weights (straight-through). The
+            result exports like a digital model.
             """)
 
     @Option(help: "Model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))), or an .onnx file or an architecture .json (as in training.json) whose architecture is trained from scratch.")
