@@ -22,7 +22,8 @@ public struct HardwareAwareConfig: Codable, Equatable, Sendable {
     public var noiseScale: Double = 1
     /// Time after programming at which the forward pass reads the devices, s (drift with the
     /// device's ν, its device-to-device spread and accumulated 1/f read noise); `nil` = right
-    /// after programming (no drift).
+    /// after programming (no drift). No drift compensation is applied (evaluation's
+    /// `--drift-compensation` is not simulated).
     public var driftSeconds: Double? = nil
     /// Simulate the chip's periphery (DAC/ADC with ADC noise); `false` = ideal periphery.
     public var periphery: Bool = true

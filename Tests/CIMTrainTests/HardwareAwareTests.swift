@@ -157,6 +157,24 @@ struct HardwareAwareTests {
         #expect(abs(mean) <= 4 * expected / Double(diffs.count).squareRoot())
     }
 
+    @Test("oracle: --hw-drift-time reads the devices after drifting: with one ν, no spread and no programming error every realised weight is W̃₀ · (t/t₀)^(−ν)")
+    func drift() throws {
+        var spec = ChipPreset.wu2023Inference.spec
+        spec.device.driftNu = 0.05
+        var hw = HardwareAwareConfig(noiseScale: 0, periphery: false)
+        hw.chip = "drifting"
+        hw.customChip = spec
+        let arch = Architecture(name: "fc", inputShape: [20], layers: [.dense(inFeatures: 20, outFeatures: 10)])
+        let w = try Network(architecture: arch, seed: 4).parameters  // 200 weights, then 10 biases
+        let now = try HardwareAwareChip(config: hw, architecture: arch, seed: 1).realise(parameters: w, step: 0).parameters
+        hw.driftSeconds = 3600
+        let later = try HardwareAwareChip(config: hw, architecture: arch, seed: 1).realise(parameters: w, step: 0).parameters
+        let factor = Float(Foundation.pow(3600.0, -0.05))
+        let e = Self.worst(now.prefix(200).map { $0 * factor }, Array(later.prefix(200)))
+        #expect(e.error <= 1e-5 * e.scale, "max deviation from W̃₀·(t/t₀)^(−ν): \(e.error)")
+        #expect(e.scale > 0 && later.prefix(200) != now.prefix(200) && later.suffix(10) == now.suffix(10), "weights drift, biases do not")
+    }
+
     @Test("a run resumed from its checkpoint ends bit-identical to an uninterrupted one")
     func resume() throws {
         let c = config(HardwareAwareConfig(), epochs: 2, batches: 2)
