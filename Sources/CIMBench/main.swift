@@ -1,7 +1,8 @@
 // CIMBench: throughput figures for CIMKit's digital and on-chip paths (scripts/bench.sh), and
 // `CIMBench export`: chip-image export/verify timing at ResNet-18 size (scripts/bench-export.sh);
 // `CIMBench onnx MODEL.onnx`: import time and digital inference of an imported model (scripts/bench-onnx.sh);
-// `CIMBench compare [--quick] [--threads 1,2]`: JSON lines for scripts/bench-compare.sh (CompareBench.swift).
+// `CIMBench compare [--quick] [--threads 1,2]`: JSON lines for scripts/bench-compare.sh (CompareBench.swift);
+// `CIMBench hwaware [ROUNDS]`: lenet-wu2023 training, digital and hardware-aware on wu2023-inference, interleaved.
 // Prints figures; asserts nothing. Not a test.
 import CIMCore
 import CIMCrossbar
@@ -29,12 +30,13 @@ func benchSGEMM(_ n: Int, repeats: Int) -> Double {
 }
 
 func benchTraining(_ preset: ModelPreset, data: DatasetSplits, optimizer: OptimizerConfig, batches: Int,
-                   onChip: OnChipConfig? = nil) throws -> Double {
+                   onChip: OnChipConfig? = nil, hardwareAware: HardwareAwareConfig? = nil) throws -> Double {
     var config = TrainingConfig()
     config.model = preset.rawValue
     config.optimizer = optimizer
     config.batchesPerEpoch = batches
     config.onChip = onChip
+    config.hardwareAware = hardwareAware
     var trainer = try Trainer(config: config, data: data)
     let order = trainer.order(epoch: 1)
     let warmup = 20
@@ -60,12 +62,30 @@ func benchInference(_ preset: ModelPreset, data: ImageDataset, batchSize: Int) t
     return median(rates)
 }
 
-if let mode = CommandLine.arguments.dropFirst().first, ["export", "evaluate", "onnx", "compare"].contains(mode) {
+/// Digital and hardware-aware lenet-wu2023 training (AdamW, batch 64, 1 BLAS thread), run in
+/// alternation `rounds` times so that both see the same machine load; prints both medians and
+/// their ratio.
+func benchHardwareAware(rounds: Int) throws {
+    let data = try DatasetCatalog.load(.mnist)
+    BLAS.setThreads(1)
+    let adamw = OptimizerConfig(kind: .adamw, learningRate: 0.004)
+    var digital: [Double] = [], aware: [Double] = []
+    for _ in 0..<rounds {
+        digital.append(try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 400))
+        aware.append(try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 400, hardwareAware: HardwareAwareConfig()))
+    }
+    print(String(format: "train lenet-wu2023, AdamW, batch 64, digital:                        %7.0f images/s (median of %d)", median(digital), rounds))
+    print(String(format: "train lenet-wu2023, AdamW, batch 64, hardware-aware on wu2023-inference: %4.0f images/s (median of %d)", median(aware), rounds))
+    print(String(format: "hardware-aware / digital time per batch: %.2f×", median(digital) / median(aware)))
+}
+
+if let mode = CommandLine.arguments.dropFirst().first, ["export", "evaluate", "onnx", "compare", "hwaware"].contains(mode) {
     do {
         switch mode {
         case "export": try benchExport()
         case "evaluate": try benchEvaluate()
         case "compare": try benchCompare(Array(CommandLine.arguments.dropFirst(2)))
+        case "hwaware": try benchHardwareAware(rounds: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 5)
         default: try benchONNX(CommandLine.arguments.dropFirst(2).first ?? "runs/bench/resnet20.onnx")
         }
         exit(0)
@@ -101,6 +121,8 @@ do {
                  try benchTraining(.cnn16, data: data, optimizer: sgd, batches: 200, onChip: soc)))
     print(String(format: "train lenet-wu2023 mixed precision on soc:  %7.0f images/s",
                  try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 200, onChip: soc)))
+    print(String(format: "train lenet-wu2023 hardware-aware (inference chip): %.0f images/s",
+                 try benchTraining(.lenetWu2023, data: data, optimizer: adamw, batches: 200, hardwareAware: HardwareAwareConfig())))
     print(String(format: "peak resident memory of this process:       %7.0f MB", ProcessStats.peakResidentMB))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

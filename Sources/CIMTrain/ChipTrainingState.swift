@@ -160,7 +160,7 @@ public struct ChipTrainingState: Sendable {
         case .mixedPrecision: applyMixedPrecision(slice, &xl, update: update, parameters: &parameters)
         case .naive: applyNaive(slice, &xl, update: update, parameters: &parameters)
         case .mixedPrecisionPulse: applyPulses(slice, &xl, update: update, parameters: &parameters)
-        case .digital: preconditionFailure("ChipTrainingState with the digital rule")
+        case .digital, .hardwareAware: preconditionFailure("ChipTrainingState with the \(config.rule.rawValue) rule")
         }
     }
 }

@@ -78,7 +78,7 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
     }
 
     public func validate() throws(CIMError) {
-        guard rule.isOnChip else { throw .invalidConfig(field: "onChip.rule", reason: "'digital' does not use a chip") }
+        guard rule.isOnChip else { throw .invalidConfig(field: "onChip.rule", reason: "'\(rule.rawValue)' does not train on a chip") }
         if let device, PulseDevicePreset(rawValue: device) == nil, DevicePreset(rawValue: device) == nil {
             let known = DevicePreset.allCases.map(\.rawValue) + PulseDevicePreset.allCases.map(\.rawValue)
             throw .invalidConfig(field: "device", reason: "unknown device preset '\(device)' (known: \(known.joined(separator: ", ")))")

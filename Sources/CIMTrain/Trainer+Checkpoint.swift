@@ -96,6 +96,9 @@ extension Trainer {
         if let onChip = config.onChip {
             self.chip = try ChipTrainingState(restoring: archive, config: onChip, architecture: network.architecture, path: path)
         }
+        if let hw = config.hardwareAware {  // stateless: every batch's chip is named by (seed, optimizer step)
+            self.hardwareAware = try HardwareAwareChip(config: hw, architecture: network.architecture, seed: config.seed)
+        }
         if let pending {
             // the saved state is the end of the pending epoch: its evaluation gives the same bits now
             let record = Self.evaluated(pending, network: network, engine: chip?.engine, test: data.test, config: config, threads: 1)

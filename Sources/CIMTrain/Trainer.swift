@@ -1,4 +1,5 @@
 import CIMCore
+import CIMCrossbar
 import CIMData
 import CIMNetwork
 import Foundation
@@ -22,6 +23,8 @@ public struct Trainer: Sendable {
     public internal(set) var epochs: [EpochRecord] = []
     /// The chip of an on-chip run (`nil` when digital).
     public internal(set) var chip: ChipTrainingState?
+    /// The target chip of a hardware-aware run (`nil` otherwise), realised afresh every batch.
+    public internal(set) var hardwareAware: HardwareAwareChip?
     /// Wall time of the epochs run so far (carried over by a resume), s.
     public internal(set) var elapsedSeconds: Double = 0
     private var update: [Float] = []
@@ -47,6 +50,9 @@ public struct Trainer: Sendable {
         if let initialParameters { try network.setParameters(initialParameters) }
         if let onChip = config.onChip {
             chip = try ChipTrainingState(config: onChip, network: &network, seed: config.seed, keepWeights: initialParameters != nil)
+        }
+        if let hw = config.hardwareAware {
+            hardwareAware = try HardwareAwareChip(config: hw, architecture: network.architecture, seed: config.seed)
         }
         self.network = network
         self.optimizer = config.optimizer.make(count: network.parameters.count)
@@ -89,7 +95,9 @@ public struct Trainer: Sendable {
     /// One optimisation step on a batch; returns (loss, correct).
     public mutating func step(x: Tensor, y: [Int32]) -> (loss: Float, correct: Int) {
         let r: (loss: Float, correct: Int)
-        if chip == nil {
+        if hardwareAware != nil {
+            r = hardwareAwareGradients(x: x, y: y)
+        } else if chip == nil {
             if batchShards == nil { batchShards = BatchShards(network: network, count: config.shardCount) }
             r = batchShards!.lossAndGradients(&network, x: x, labels: y, threads: threads)
         } else {
@@ -107,6 +115,35 @@ public struct Trainer: Sendable {
             }
         }
         return (r.loss, r.correct)
+    }
+
+    /// A hardware-aware batch: the forward pass on the batch's realisation of the chip
+    /// (``HardwareAwareChip/realise(parameters:step:)``, named by the optimizer's step), the
+    /// backward pass the digital one with the realised weights W̃ in the network (so the error
+    /// reaching a layer's input goes through W̃, and a weight's gradient is the layer's output
+    /// error times its input as computed on the chip), then W is put back: the gradient of W̃ is
+    /// applied to W (straight-through estimator, ∂W̃/∂W := 1; the DAC, ADC and noise count as
+    /// identity in the backward pass). Joshi et al., Nat. Commun. 11, 2473 (2020); aihwkit's
+    /// hardware-aware training (Rasch et al. 2023) does the same with its own noise model.
+    /// Fills ``Network/gradients`` (the parameters are left as they were); returns the batch's
+    /// loss and correct predictions on the chip. Needs a hardware-aware run.
+    public mutating func hardwareAwareGradients(x: Tensor, y: [Int32]) -> (loss: Float, correct: Int) {
+        guard let hw = hardwareAware else { preconditionFailure("Trainer.hardwareAwareGradients: not a hardware-aware run") }
+        let clean = network.parameters
+        var realised: (engine: ChipEngine, parameters: [Float])
+        do {
+            realised = try hw.realise(parameters: clean, step: optimizer.step)
+        } catch {
+            // realise fails only on non-finite or negative conductances, i.e. non-finite weights:
+            // report a NaN loss, which the caller treats as divergence
+            return (.nan, 0)
+        }
+        network.parameters = realised.parameters
+        let logits = network.forward(x, training: true, engine: &realised.engine)
+        let e = SoftmaxCrossEntropy.evaluate(logits: logits, labels: y)
+        network.backward(e.gradient)
+        network.parameters = clean
+        return (e.loss, e.correct)
     }
 
     /// Trains one epoch (1-based number) without evaluating it: the record's test fields are

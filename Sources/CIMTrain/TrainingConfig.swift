@@ -36,6 +36,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var evalBatchSize: Int = 100
     /// On-chip training (rule, chip, device, threshold); `nil` = digital FP32 training.
     public var onChip: OnChipConfig? = nil
+    /// Hardware-aware training of the digital weights for a target chip (`--rule hardware-aware`);
+    /// `nil` otherwise. Excludes ``onChip``.
+    public var hardwareAware: HardwareAwareConfig? = nil
     /// Digital training only: each batch is split into this many shards whose gradients are
     /// added in shard order (``BatchShards``), so that the shards can run on separate threads;
     /// `nil` = 1, the whole batch at once. Results depend on the shard count, never on the
@@ -91,12 +94,16 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw CIMError.invalidConfig(field: "evalBatchSize", reason: "\(evalBatchSize) must be ≥ 1")
         }
         try onChip?.validate()
+        try hardwareAware?.validate()
+        if hardwareAware != nil, onChip != nil {
+            throw CIMError.invalidConfig(field: "hardwareAware", reason: "hardware-aware training keeps digital weights; it cannot be combined with an on-chip rule")
+        }
         if let shards {
             guard (1...batchSize).contains(shards) else {
                 throw CIMError.invalidConfig(field: "shards", reason: "\(shards) must be from 1 to the batch size \(batchSize)")
             }
-            guard onChip == nil || shards == 1 else {
-                throw CIMError.invalidConfig(field: "shards", reason: "on-chip training runs each batch whole (the chip's read noise is one stream); \(shards) must be 1")
+            guard (onChip == nil && hardwareAware == nil) || shards == 1 else {
+                throw CIMError.invalidConfig(field: "shards", reason: "on-chip and hardware-aware training run each batch whole (the chip's read noise is one stream); \(shards) must be 1")
             }
         }
     }

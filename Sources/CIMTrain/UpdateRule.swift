@@ -19,7 +19,15 @@ public enum UpdateRule: String, Codable, CaseIterable, Sendable {
     /// is still re-written (the device on the update's side), so every weight is written once
     /// per batch. Updates smaller than half a level survive only through noise.
     case naive
+    /// Hardware-aware (noise-injection) training of digital FP32 weights for a target chip
+    /// (Joshi et al., Nat. Commun. 11, 2473 (2020); Rasch et al., Nat. Commun. 14, 5282 (2023)):
+    /// every batch's forward pass runs on a fresh realisation of the chip the weights would be
+    /// exported to (``HardwareAwareChip``: the exporter's mapping, programming error drawn anew,
+    /// optional drift, the DAC/ADC), and the backward pass is the digital one with the realised
+    /// weights W̃ in place of W (straight-through: ∂W̃/∂W := 1); the optimizer updates W. No
+    /// device is written during training; the result exports like a digital model.
+    case hardwareAware = "hardware-aware"
 
-    /// True for the rules that train on a simulated chip.
-    public var isOnChip: Bool { self != .digital }
+    /// True for the rules that train on a simulated chip (whose devices the rule writes).
+    public var isOnChip: Bool { self != .digital && self != .hardwareAware }
 }

@@ -16,6 +16,12 @@ struct Train: ParsableCommand {
             batches from a fresh seeded permutation of the training set ('all' = one full pass).
             Example (the paper's recipe): cim train --model lenet-wu2023 --optimizer adamw --lr 0.004 \\
               --batch-size 64 --batches-per-epoch 400 --epochs 13 --seed 1 --out runs/lenet-s1
+            Hardware-aware training (--rule hardware-aware, default --chip wu2023-inference): the weights
+            stay FP32; every batch's forward pass runs on a fresh realisation of the target chip
+            (weights mapped as 'cim export' maps them, programming error × --hw-noise-scale drawn
+            anew with write-and-verify, drift to --hw-drift-time, DAC/ADC and read noise), and the
+            backward pass is the digital one with those realised weights (straight-through). The
+            result exports like a digital model.
             """)
 
     @Option(help: "Model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))), or an .onnx file or an architecture .json (as in training.json) whose architecture is trained from scratch.")
@@ -68,8 +74,8 @@ struct Train: ParsableCommand {
     @Option(help: "Update rule: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")).")
     var rule = UpdateRule.digital.rawValue
 
-    @Option(help: "Chip for on-chip rules: a preset (\(ChipPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a chip JSON file (schemas/chip-spec.md).")
-    var chip = ChipPreset.wu2023SoC.rawValue
+    @Option(help: "Chip for on-chip rules (default wu2023-soc) and the target chip of --rule hardware-aware (default wu2023-inference, the chip models are exported to): a preset (\(ChipPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a chip JSON file (schemas/chip-spec.md).")
+    var chip: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Change a field of the --chip (repeatable), e.g. --set adc.fullScaleMicroAmps=90.", valueName: "key.path=value"))
     var set: [String] = []
@@ -85,6 +91,12 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Simulate the chip with an ideal periphery (no DAC/ADC quantisation, clipping or ADC noise).")
     var idealPeriphery = false
+
+    @Option(help: ArgumentHelp("--rule hardware-aware: multiply the device's programming σ (constant, polynomial or per level) by K (default 1: the chip's own σ; 0 = no programming error).", valueName: "K"))
+    var hwNoiseScale: Double?
+
+    @Option(help: ArgumentHelp("--rule hardware-aware: read the devices this long after programming, with the device's drift and 1/f read noise (default: right after programming, no drift).", valueName: "SECONDS"))
+    var hwDriftTime: Double?
 
     @Option(help: "Threads. Digital training splits each batch into --shards shards (default: this many) that run on these threads with one OpenBLAS thread each, and spreads the test batches over them; on chip (one shard), 2 or more run each epoch's test evaluation on a thread of its own while the next epoch trains (OpenBLAS on one thread). Results depend on --shards, never on --threads.")
     var threads: Int = 1
@@ -155,14 +167,25 @@ struct Train: ParsableCommand {
             throw CIMError.invalidConfig(field: "--rule", reason:
                 "unknown rule '\(rule)' (known: \(UpdateRule.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let shardCount = shards ?? (r.isOnChip ? 1 : Swift.min(threads, batchSize))
+        let shardCount = shards ?? (r == .digital ? Swift.min(threads, batchSize) : 1)
         c.shards = shardCount == 1 ? nil : shardCount  // 1 is not recorded: training.json stays as before
+        if r != .hardwareAware, hwNoiseScale != nil || hwDriftTime != nil {
+            throw CIMError.invalidConfig(field: hwNoiseScale != nil ? "--hw-noise-scale" : "--hw-drift-time", reason: "needs --rule hardware-aware (the rule is \(r.rawValue))")
+        }
         if r.isOnChip {
             var onChip = OnChipConfig(rule: r, device: device, threshold: threshold, periphery: !idealPeriphery, weightRange: weightRange)
-            try onChip.useChip(chip, set: set)
+            try onChip.useChip(chip ?? ChipPreset.wu2023SoC.rawValue, set: set)
             c.onChip = onChip
-        } else if device != nil || chip != ChipPreset.wu2023SoC.rawValue || !set.isEmpty || threshold != 1 || idealPeriphery || weightRange != nil {
-            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --set, --device, --threshold, --weight-range and --ideal-periphery need an on-chip --rule")
+        } else if r == .hardwareAware {
+            if let flag = [("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil)].first(where: \.1)?.0 {
+                throw CIMError.invalidConfig(field: flag, reason: "does not apply to --rule hardware-aware (it writes no devices; the exporter's mapping sets the scale)")
+            }
+            var hw = HardwareAwareConfig(noiseScale: hwNoiseScale ?? 1, driftSeconds: hwDriftTime, periphery: !idealPeriphery)
+            try hw.validate()  // the flags' values first, so that a bad value is named before the chip is read
+            try hw.useChip(chip ?? ChipPreset.wu2023Inference.rawValue, set: set)
+            c.hardwareAware = hw
+        } else if device != nil || chip != nil || !set.isEmpty || threshold != 1 || idealPeriphery || weightRange != nil {
+            throw CIMError.invalidConfig(field: "--rule", reason: "--chip, --set, --device, --threshold, --weight-range and --ideal-periphery need an on-chip --rule (--chip, --set and --ideal-periphery also work with --rule hardware-aware)")
         }
         try c.validate()
         return c
@@ -177,8 +200,8 @@ struct Train: ParsableCommand {
             ("--momentum", momentum != 0), ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != 64),
             ("--batches-per-epoch", batchesPerEpoch != "400"), ("--seed", seed != 1), ("--train-limit", trainLimit != nil),
             ("--test-limit", testLimit != nil), ("--rule", rule != UpdateRule.digital.rawValue),
-            ("--chip", chip != ChipPreset.wu2023SoC.rawValue), ("--set", !set.isEmpty), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
-            ("--ideal-periphery", idealPeriphery), ("--out", out != nil), ("--overwrite", overwrite),
+            ("--chip", chip != nil), ("--set", !set.isEmpty), ("--device", device != nil), ("--threshold", threshold != 1), ("--weight-range", weightRange != nil),
+            ("--ideal-periphery", idealPeriphery), ("--hw-noise-scale", hwNoiseScale != nil), ("--hw-drift-time", hwDriftTime != nil), ("--out", out != nil), ("--overwrite", overwrite),
             ("--train-keys", trainKeys != nil), ("--shards", shards != nil),
         ]
         return checks.filter(\.1).map(\.0) + fileFlags.given
@@ -245,6 +268,16 @@ struct Train: ParsableCommand {
                 + "(\(spec.tileRows)×\(spec.tileColumns) tiles, device \(spec.device.name), DAC \(spec.dac.bits) bit\(spec.dac.bitSerial ? " bit-serial" : ""), "
                 + (spec.adc.bits > 0 ? "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA" : "ideal ADC") + "): \(chip.engine.tileCount) tiles"
                 + (spec.tileCount.map { " (the physical chip has \($0))" } ?? ""))
+        }
+        if let hw = trainer.hardwareAware {
+            let spec = hw.spec
+            progress.header("hardware-aware for chip \(spec.name) (device \(spec.device.name), "
+                + (spec.device.levels >= 2 ? "\(spec.device.levels) levels" : "continuous")
+                + String(format: ", programming σ × %g", hw.config.noiseScale)
+                + (hw.config.driftSeconds.map { String(format: ", drift to %g s", $0) } ?? "")
+                + ", DAC \(spec.dac.bits) bit\(spec.dac.bitSerial ? " bit-serial" : ""), "
+                + (spec.adc.bits > 0 ? "ADC \(spec.adc.bits) bit ±\(spec.adc.fullScaleMicroAmps) µA" : "ideal ADC")
+                + "): a fresh chip every batch, straight-through gradients; test accuracy is the digital weights'")
         }
         let meta = ["seed": String(config.seed), "creator": "CIMKit \(CIMKitVersion.string)", "dataset": data.name]
         func diverged(_ r: EpochRecord, kept: Int) -> CIMError {

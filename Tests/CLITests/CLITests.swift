@@ -98,6 +98,14 @@ struct CLITests {
             (["train", "--threads", "0"], "--threads"),
             (["train", "--lr", "1e30", "--batches-per-epoch", "3", "--quiet"], "diverged at epoch 1"),
             (["train", "--rule", "mixed-precision", "--chip", "ideal", "--threshold", "5"], "no effect on the continuous device"),
+            (["train", "--rule", "hardware-aware", "--hw-noise-scale", "-1"], "hardwareAware.noiseScale"),
+            (["train", "--rule", "hardware-aware", "--hw-drift-time", "nan"], "hardwareAware.driftSeconds"),
+            (["train", "--rule", "hardware-aware", "--hw-drift-time", "0"], "hardwareAware.driftSeconds"),
+            (["train", "--hw-noise-scale", "2"], "needs --rule hardware-aware"),
+            (["train", "--rule", "mixed-precision", "--hw-drift-time", "60"], "needs --rule hardware-aware"),
+            (["train", "--rule", "hardware-aware", "--threshold", "2"], "does not apply to --rule hardware-aware"),
+            (["train", "--rule", "hardware-aware", "--chip", "tpu"], "unknown chip preset 'tpu'"),
+            (["train", "--rule", "hardware-aware", "--shards", "2"], "shards"),
           ])
     func badInput(args: [String], message: String) throws {
         let out = tempDir()

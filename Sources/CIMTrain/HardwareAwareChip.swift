@@ -1,0 +1,204 @@
+import CIMCore
+import CIMCrossbar
+import CIMDevice
+import CIMNetwork
+
+/// The chip a hardware-aware run trains for, realised afresh for every batch
+/// (`cim train --rule hardware-aware`; noise-injection training after Joshi et al.,
+/// Nat. Commun. 11, 2473 (2020), and IBM aihwkit's hardware-aware training, Rasch et al.,
+/// Nat. Commun. 14, 5282 (2023)).
+///
+/// For batch (optimizer step) `s`, ``realise(parameters:step:)`` turns the digital FP32 weights W
+/// into the chip the exporter and the evaluator would make of them:
+///
+/// 1. **Mapping, as `cim export` does it** (CIMMap's `Quantizer`, one scale per layer, no
+///    `--calibrate`): `scale = max|W_layer| / (gMax − gMin)` (weight units per µS; a grouped
+///    layer's groups share it), `d = w / scale` µS, rounded to whole levels
+///    `k = clamp(round(d/Δ), ±(levels − 1))` (a continuous device: `d` clamped to ±(gMax − gMin)),
+///    and the pair `G⁺ = gMin + max(k, 0)·Δ`, `G⁻ = gMin + max(−k, 0)·Δ`. Nothing clips: the
+///    largest weight sets the scale. CIMTrain cannot import CIMMap (they are peers), so these
+///    four lines are repeated here; a test in CIMMapTests checks them against the exporter.
+/// 2. **Programming, as `cim evaluate` does it** (``DeviceModel/writeVerify(target:rng:)``), but
+///    drawn in bulk: every device lands at `max(0, target + K·σ(target)·z)` (K =
+///    ``HardwareAwareConfig/noiseScale``, σ the device's constant, polynomial-in-G or per-level
+///    programming σ), is read back with `+ σ_read·z′`, and is re-drawn while the read-back misses
+///    the target by more than the verify tolerance, up to `maxWriteTrials` attempts: exactly the
+///    write-and-verify distribution, with the normals taken from a vectorised
+///    ``NormalStream`` instead of one scalar draw each. Stuck devices (``DeviceModel/stuckRate``)
+///    are drawn anew each batch.
+/// 3. **Time** (``HardwareAwareConfig/driftSeconds``): each device drifts with its own exponent
+///    and gains the accumulated 1/f read noise (``DeviceModel/conductance(programmed:nu:seconds:readNoise:)``);
+///    without a drift time the devices are read right after programming (only bounded).
+/// 4. **Periphery**: the batch's products run on ``CrossbarLayer``s holding these conductances,
+///    the same product as the evaluator's (DAC, tiles, read and ADC noise, ADC), with read and
+///    ADC noise from a stream of the batch.
+///
+/// The realised weights `W̃ = scale · (G⁺ − G⁻)` are returned too: the trainer puts them into the
+/// network for the backward pass (see ``Trainer``). Every stream is named by (seed, step), so a
+/// batch's chip depends only on the seed and the step: fresh every batch, identical on a re-run
+/// or a resume, and no state to checkpoint.
+public struct HardwareAwareChip: Sendable {
+    public let config: HardwareAwareConfig
+    /// The chip in force (ideal periphery when configured).
+    public let spec: ChipSpec
+    /// The device with its programming σ scaled by the noise scale.
+    public let device: DeviceModel
+    /// Seed of every stream.
+    public let seed: UInt64
+    /// Per weighted layer: its index, fan-in, outputs, groups and first parameter.
+    let layers: [(index: Int, inputs: Int, outputs: Int, groups: Int, offset: Int)]
+    let layerCount: Int
+
+    /// The chip for `architecture`'s weighted layers (every weighted layer is mapped, grouped
+    /// convolutions group by group, as the exporter maps them).
+    public init(config: HardwareAwareConfig, architecture: Architecture, seed: UInt64) throws(CIMError) {
+        try config.validate()
+        self.config = config
+        spec = try config.chipSpec()
+        device = Self.scaled(spec.device, by: config.noiseScale)
+        self.seed = seed
+        var out: [(index: Int, inputs: Int, outputs: Int, groups: Int, offset: Int)] = []
+        var offset = 0
+        for (i, layer) in architecture.layers.enumerated() {
+            if let (fanIn, oc) = layer.matrixShape { out.append((i, fanIn, oc, layer.groups, offset)) }
+            offset += layer.parameterCount
+        }
+        guard !out.isEmpty else { throw .invalidConfig(field: "model", reason: "\(architecture.name) has no weighted layers to map onto a chip") }
+        layers = out
+        layerCount = architecture.layers.count
+    }
+
+    /// The random streams of one batch's chip, named by (seed, step).
+    struct Streams {
+        /// Programming errors and verify read-backs.
+        var normals: NormalStream
+        /// Stuck devices, drift exponents, accumulated 1/f read noise.
+        var stuck: RandomGenerator, drift: RandomGenerator, flicker: RandomGenerator
+
+        init(seed: UInt64, step: Int) {
+            let p = "hardware-aware/step-\(step)/"
+            normals = NormalStream(seed: seed, stream: p + "program")
+            stuck = RandomGenerator(seed: seed, stream: p + "stuck")
+            drift = RandomGenerator(seed: seed, stream: p + "drift")
+            flicker = RandomGenerator(seed: seed, stream: p + "readnoise-1f")
+        }
+    }
+
+    /// `d` with every form of programming σ multiplied by `k`.
+    static func scaled(_ d: DeviceModel, by k: Double) -> DeviceModel {
+        var d = d
+        d.programmingSigmaMicroSiemens *= k
+        d.programmingSigmaPolynomialMicroSiemens = d.programmingSigmaPolynomialMicroSiemens?.map { $0 * k }
+        d.programmingSigmaPerLevelMicroSiemens = d.programmingSigmaPerLevelMicroSiemens?.map { $0 * k }
+        return d
+    }
+
+    /// The chip of batch `step` for the weights in `parameters` (the network's vector): the
+    /// engine that computes the batch's products, and `parameters` with every mapped weight
+    /// replaced by the weight its devices hold (`W̃`; biases and other parameters unchanged).
+    public func realise(parameters: [Float], step: Int) throws(CIMError) -> (engine: ChipEngine, parameters: [Float]) {
+        var streams = Streams(seed: seed, step: step)
+        var realised = parameters
+        var crossbars = [CrossbarLayer?](repeating: nil, count: layerCount)
+        var grouped: [Int: [CrossbarLayer]] = [:]
+        for l in layers {
+            let n = l.inputs * l.outputs
+            let w = parameters[l.offset..<(l.offset + n)]
+            let mapped = Self.map(w, device: device)
+            let width = l.outputs / l.groups
+            var parts: [CrossbarLayer] = []
+            for j in 0..<l.groups {
+                // group j: rows j·width ..< (j+1)·width of the layer's [out, in] weights, as a [in, width] crossbar
+                var tp = [Float](repeating: 0, count: l.inputs * width), tm = tp
+                for o in 0..<width {
+                    let row = (j * width + o) * l.inputs
+                    for i in 0..<l.inputs {
+                        tp[i * width + o] = mapped.plus[row + i]
+                        tm[i * width + o] = mapped.minus[row + i]
+                    }
+                }
+                let gp = program(tp, streams: &streams)
+                let gm = program(tm, streams: &streams)
+                let scale = Float(mapped.weightPerMicroSiemens)
+                for o in 0..<width {
+                    let row = l.offset + (j * width + o) * l.inputs
+                    for i in 0..<l.inputs { realised[row + i] = scale * (gp[i * width + o] - gm[i * width + o]) }
+                }
+                parts.append(try CrossbarLayer(inputs: l.inputs, outputs: width, spec: spec, weightPerMicroSiemens: scale,
+                                               gPlus: gp, gMinus: gm, targetPlus: tp, targetMinus: tm))
+            }
+            if l.groups == 1 { crossbars[l.index] = parts[0] } else { grouped[l.index] = parts }
+        }
+        let engine = ChipEngine(layers: crossbars, noise: NormalStream(seed: seed, stream: "hardware-aware/step-\(step)/read"), grouped: grouped)
+        return (engine, realised)
+    }
+
+    /// A layer's weights (`[out, in]`) as pair targets (µS, same layout) and the layer's scale
+    /// (weight units per µS), exactly as CIMMap's `Quantizer` computes them without column scales.
+    public static func map(_ weights: ArraySlice<Float>, device: DeviceModel) -> (plus: [Float], minus: [Float], weightPerMicroSiemens: Double) {
+        let lo = device.gMinMicroSiemens, width = device.gMaxMicroSiemens - lo
+        let maxAbs = Double(weights.reduce(Float(0)) { max($0, abs($1)) })
+        let scale = maxAbs > 0 ? maxAbs / width : 1 / width
+        let leveled = device.levels >= 2
+        let top = Double(leveled ? device.levels - 1 : 0), delta = device.levelSpacingMicroSiemens
+        var plus = [Float](repeating: 0, count: weights.count), minus = plus
+        for (k, w) in weights.enumerated() {
+            let d = Double(w) / scale
+            if leveled {
+                let q = min(max((d / delta).rounded(), -top), top)
+                plus[k] = Float(lo + max(q, 0) * delta)
+                minus[k] = Float(lo + max(-q, 0) * delta)
+            } else {
+                let dq = min(max(d, -width), width)
+                plus[k] = Float(lo + max(dq, 0))
+                minus[k] = Float(lo + max(-dq, 0))
+            }
+        }
+        return (plus, minus, scale)
+    }
+
+    /// Write-and-verify of every target (µS), drawn in bulk (see the type's documentation),
+    /// then stuck devices, then the state at the drift time.
+    func program(_ targets: [Float], streams: inout Streams) -> [Float] {
+        let d = device, n = targets.count
+        var sigma = [Float](repeating: Float(d.programmingSigmaMicroSiemens), count: n)
+        if d.programmingSigmaPolynomialMicroSiemens != nil || d.programmingSigmaPerLevelMicroSiemens != nil {
+            for k in 0..<n { sigma[k] = Float(d.programmingSigma(at: Double(targets[k]))) }
+        }
+        let constantTolerance = d.verifyAcceptanceRelative == nil ? Float(d.verifyTolerance(at: 0)) : 0
+        let relative = Float(d.verifyAcceptanceRelative ?? 0)
+        let readSigma = Float(d.readSigmaMicroSiemens)
+        var g = targets
+        var pending = Array(0..<n)
+        var z = [Float](repeating: 0, count: n)
+        for trial in 1...d.maxWriteTrials {
+            let m = pending.count
+            if m == 0 { break }
+            z.withUnsafeMutableBufferPointer { streams.normals.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<m])) }
+            for (j, k) in pending.enumerated() where sigma[k] > 0 { g[k] = max(0, targets[k] + sigma[k] * z[j]) }
+            if trial == d.maxWriteTrials { break }
+            if readSigma > 0 { z.withUnsafeMutableBufferPointer { streams.normals.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<m])) } }
+            var next: [Int] = []
+            for (j, k) in pending.enumerated() {
+                let read = readSigma > 0 ? g[k] + readSigma * z[j] : g[k]
+                let tolerance = d.verifyAcceptanceRelative == nil ? constantTolerance : relative * abs(targets[k])
+                if abs(read - targets[k]) > tolerance { next.append(k) }
+            }
+            pending = next
+        }
+        if d.stuckRate > 0 {
+            for k in 0..<n where streams.stuck.nextDouble() < d.stuckRate {
+                g[k] = Float(streams.stuck.nextDouble() < d.stuckHighFraction ? d.gMaxMicroSiemens : d.gMinMicroSiemens)
+            }
+        }
+        if let t = config.driftSeconds {
+            for k in 0..<n {
+                let nu = d.driftExponent(target: Double(targets[k]), rng: &streams.drift)
+                g[k] = Float(d.conductance(programmed: Double(g[k]), nu: nu, seconds: t, readNoise: &streams.flicker))
+            }
+        } else if d.conductanceRangeMicroSiemens != nil {
+            for k in 0..<n { g[k] = Float(d.bounded(Double(g[k]))) }
+        }
+        return g
+    }
+}
