@@ -5,7 +5,8 @@ import CIMDevice
 /// programmed ones. Training programs its crossbars through ``write(_:stuck:rng:)`` (one device,
 /// write-and-verify); the mapper's programming-error check and the evaluator's chip instances
 /// program whole layers through ``program(_:seconds:streams:)``, with stuck cells, drift and
-/// 1/f read noise. A bit-sliced layer is programmed like any other: its targets are the
+/// 1/f read noise; hardware-aware training programs a whole chip every batch through
+/// ``programBulk(_:seconds:streams:)`` (the same statistics, normals drawn a block at a time). A bit-sliced layer is programmed like any other: its targets are the
 /// `[rows, columns · slices]` device pairs, each pair column a device of its own.
 ///
 /// Physics (``DeviceModel``): write-and-verify to the target (Wu et al., *Adv. Mater.* 35,

@@ -18,8 +18,8 @@ import CIMNetwork
 ///    and the pair `G⁺ = gMin + max(k, 0)·Δ`, `G⁻ = gMin + max(−k, 0)·Δ`. Nothing clips: the
 ///    largest weight sets the scale. CIMTrain cannot import CIMMap (they are peers), so these
 ///    four lines are repeated here; a test in CIMMapTests checks them against the exporter.
-/// 2. **Programming, as `cim evaluate` does it** (``DeviceModel/writeVerify(target:rng:)``), but
-///    drawn in bulk: every device lands at `max(0, target + K·σ(target)·z)` (K =
+/// 2. **Programming, as `cim evaluate` does it**, through the one programming path's bulk entry
+///    (``DeviceProgrammer/programBulk(_:seconds:streams:)``): every device lands at `max(0, target + K·σ(target)·z)` (K =
 ///    ``HardwareAwareConfig/noiseScale``, σ the device's constant, polynomial-in-G or per-level
 ///    programming σ), is read back with `+ σ_read·z′`, and is re-drawn while the read-back misses
 ///    the target by more than the verify tolerance, up to `maxWriteTrials` attempts: exactly the
@@ -68,22 +68,6 @@ public struct HardwareAwareChip: Sendable {
         layerCount = architecture.layers.count
     }
 
-    /// The random streams of one batch's chip, named by (seed, step).
-    struct Streams {
-        /// Programming errors and verify read-backs.
-        var normals: NormalStream
-        /// Stuck devices, drift exponents, accumulated 1/f read noise.
-        var stuck: RandomGenerator, drift: RandomGenerator, flicker: RandomGenerator
-
-        init(seed: UInt64, step: Int) {
-            let p = "hardware-aware/step-\(step)/"
-            normals = NormalStream(seed: seed, stream: p + "program")
-            stuck = RandomGenerator(seed: seed, stream: p + "stuck")
-            drift = RandomGenerator(seed: seed, stream: p + "drift")
-            flicker = RandomGenerator(seed: seed, stream: p + "readnoise-1f")
-        }
-    }
-
     /// `d` with every form of programming σ multiplied by `k`.
     static func scaled(_ d: DeviceModel, by k: Double) -> DeviceModel {
         var d = d
@@ -97,7 +81,9 @@ public struct HardwareAwareChip: Sendable {
     /// engine that computes the batch's products, and `parameters` with every mapped weight
     /// replaced by the weight its devices hold (`W̃`; biases and other parameters unchanged).
     public func realise(parameters: [Float], step: Int) throws(CIMError) -> (engine: ChipEngine, parameters: [Float]) {
-        var streams = Streams(seed: seed, step: step)
+        // every stream named by (seed, step); the devices programmed by the one programming path's bulk entry
+        var streams = DeviceProgrammer.BulkStreams(seed: seed, prefix: "hardware-aware/step-\(step)/")
+        let programmer = DeviceProgrammer(device: device)
         var realised = parameters
         var crossbars = [CrossbarLayer?](repeating: nil, count: layerCount)
         var grouped: [Int: [CrossbarLayer]] = [:]
@@ -117,8 +103,8 @@ public struct HardwareAwareChip: Sendable {
                         tm[i * width + o] = mapped.minus[row + i]
                     }
                 }
-                let gp = program(tp, streams: &streams)
-                let gm = program(tm, streams: &streams)
+                let gp = programmer.programBulk(tp, seconds: config.driftSeconds, streams: &streams)
+                let gm = programmer.programBulk(tm, seconds: config.driftSeconds, streams: &streams)
                 let scale = Float(mapped.weightPerMicroSiemens)
                 for o in 0..<width {
                     let row = l.offset + (j * width + o) * l.inputs
@@ -155,50 +141,5 @@ public struct HardwareAwareChip: Sendable {
             }
         }
         return (plus, minus, scale)
-    }
-
-    /// Write-and-verify of every target (µS), drawn in bulk (see the type's documentation),
-    /// then stuck devices, then the state at the drift time.
-    func program(_ targets: [Float], streams: inout Streams) -> [Float] {
-        let d = device, n = targets.count
-        var sigma = [Float](repeating: Float(d.programmingSigmaMicroSiemens), count: n)
-        if d.programmingSigmaPolynomialMicroSiemens != nil || d.programmingSigmaPerLevelMicroSiemens != nil {
-            for k in 0..<n { sigma[k] = Float(d.programmingSigma(at: Double(targets[k]))) }
-        }
-        let constantTolerance = d.verifyAcceptanceRelative == nil ? Float(d.verifyTolerance(at: 0)) : 0
-        let relative = Float(d.verifyAcceptanceRelative ?? 0)
-        let readSigma = Float(d.readSigmaMicroSiemens)
-        var g = targets
-        var pending = Array(0..<n)
-        var z = [Float](repeating: 0, count: n)
-        for trial in 1...d.maxWriteTrials {
-            let m = pending.count
-            if m == 0 { break }
-            z.withUnsafeMutableBufferPointer { streams.normals.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<m])) }
-            for (j, k) in pending.enumerated() where sigma[k] > 0 { g[k] = max(0, targets[k] + sigma[k] * z[j]) }
-            if trial == d.maxWriteTrials { break }
-            if readSigma > 0 { z.withUnsafeMutableBufferPointer { streams.normals.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<m])) } }
-            var next: [Int] = []
-            for (j, k) in pending.enumerated() {
-                let read = readSigma > 0 ? g[k] + readSigma * z[j] : g[k]
-                let tolerance = d.verifyAcceptanceRelative == nil ? constantTolerance : relative * abs(targets[k])
-                if abs(read - targets[k]) > tolerance { next.append(k) }
-            }
-            pending = next
-        }
-        if d.stuckRate > 0 {
-            for k in 0..<n where streams.stuck.nextDouble() < d.stuckRate {
-                g[k] = Float(streams.stuck.nextDouble() < d.stuckHighFraction ? d.gMaxMicroSiemens : d.gMinMicroSiemens)
-            }
-        }
-        if let t = config.driftSeconds {
-            for k in 0..<n {
-                let nu = d.driftExponent(target: Double(targets[k]), rng: &streams.drift)
-                g[k] = Float(d.conductance(programmed: Double(g[k]), nu: nu, seconds: t, readNoise: &streams.flicker))
-            }
-        } else if d.conductanceRangeMicroSiemens != nil {
-            for k in 0..<n { g[k] = Float(d.bounded(Double(g[k]))) }
-        }
-        return g
     }
 }
