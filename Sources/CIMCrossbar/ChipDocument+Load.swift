@@ -8,6 +8,17 @@ extension ChipDocument {
         text.lowercased().hasSuffix(".json") || (ChipPreset(rawValue: text) == nil && FileManager.default.fileExists(atPath: text))
     }
 
+    /// What a config stores for `--chip nameOrFile` with `--set` texts: `nil` for a preset
+    /// without overrides (kept by name; an unknown name throws, naming the presets), else the
+    /// whole spec (a chip file, or a preset with overrides).
+    public static func customSpec(_ nameOrFile: String, set overrides: [String]) throws(CIMError) -> ChipSpec? {
+        guard isFileReference(nameOrFile) || !overrides.isEmpty else {
+            _ = try load(nameOrFile)
+            return nil
+        }
+        return try load(nameOrFile, set: overrides).spec
+    }
+
     /// The chip that `nameOrFile` names (a preset, or a chip file: see ``isFileReference(_:)``),
     /// with the `--set` texts applied in order and the result checked like a chip file.
     public static func load(_ nameOrFile: String, set: [String]) throws(CIMError) -> ChipDocument {

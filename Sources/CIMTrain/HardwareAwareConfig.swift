@@ -55,12 +55,7 @@ public struct HardwareAwareConfig: Codable, Equatable, Sendable {
     /// ``OnChipConfig/useChip(_:set:)``).
     public mutating func useChip(_ nameOrFile: String, set overrides: [String] = []) throws(CIMError) {
         chip = nameOrFile
-        customChip = nil
-        guard ChipDocument.isFileReference(nameOrFile) || !overrides.isEmpty else {
-            _ = try ChipDocument.load(nameOrFile)  // an unknown name fails here, naming the presets
-            return
-        }
-        customChip = try ChipDocument.load(nameOrFile, set: overrides).spec
+        customChip = try ChipDocument.customSpec(nameOrFile, set: overrides)
     }
 
     /// The chip in force: ``customChip`` or the preset, with the periphery made ideal as configured.

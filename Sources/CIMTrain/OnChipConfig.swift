@@ -45,12 +45,7 @@ public struct OnChipConfig: Codable, Equatable, Sendable {
     /// (``customChip``), with ``chip`` saying where it came from.
     public mutating func useChip(_ nameOrFile: String, set overrides: [String] = []) throws(CIMError) {
         chip = nameOrFile
-        customChip = nil
-        guard ChipDocument.isFileReference(nameOrFile) || !overrides.isEmpty else {
-            _ = try ChipDocument.load(nameOrFile)  // an unknown name fails here, naming the presets
-            return
-        }
-        customChip = try ChipDocument.load(nameOrFile, set: overrides).spec
+        customChip = try ChipDocument.customSpec(nameOrFile, set: overrides)
     }
 
     /// The chip spec in force: ``customChip`` or the preset, with the device replaced and the
