@@ -114,10 +114,10 @@ static inline __attribute__((always_inline)) float abs_max(const float *x, size_
 
 #include "periphery_avx512.h"
 
-// Rows r0..rows of cim_dac_quantize, in portable C (the copy every CPU can run).
-CIM_CLONES static void dac_quantize_rows(const float *x, size_t r0, size_t rows, size_t cols, int bits, float *xq, float *scale) {
+// cim_dac_quantize in portable C (the copy every CPU can run).
+CIM_CLONES static void dac_quantize_rows(const float *x, size_t rows, size_t cols, int bits, float *xq, float *scale) {
     float levels = bits > 0 ? (float)((1u << bits) - 1) : 0.0f;
-    for (size_t r = r0; r < rows; r++) {
+    for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *qr = xq + r * cols;
         float m = abs_max(xr, cols);
@@ -137,7 +137,7 @@ void cim_dac_quantize(const float *x, size_t rows, size_t cols, int bits, float 
 #if CIM_HAVE_AVX512_PATH
     if (cim_has_avx512()) { dac_quantize_avx512(x, rows, cols, bits, xq, scale); return; }
 #endif
-    dac_quantize_rows(x, 0, rows, cols, bits, xq, scale);
+    dac_quantize_rows(x, rows, cols, bits, xq, scale);
 }
 
 CIM_CLONES void cim_dac_quantize_static(const float *x, size_t rows, size_t cols, size_t block, const float *ranges, int bits,

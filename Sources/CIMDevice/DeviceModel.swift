@@ -257,6 +257,24 @@ public struct DeviceModel: Codable, Equatable, Sendable {
         levels >= 2 ? conductance(level: nearestLevel(to: g)) : min(max(g, gMinMicroSiemens), gMaxMicroSiemens)
     }
 
+    /// The differential pair that holds the conductance difference `d` = G⁺ − G⁻ µS, as the
+    /// mapper programs it: with levels, `k = round(d/Δ)` clamped to ±(levels − 1) and
+    /// `G⁺ = gMin + max(k, 0)·Δ`, `G⁻ = gMin + max(−k, 0)·Δ`; a continuous device clamps `d` to
+    /// ±(gMax − gMin) and puts it on one side. One device of the pair stays at gMin.
+    /// - Returns: the targets (µS), the signed level difference `k` (0 for a continuous device),
+    ///   and whether `d` lay beyond the range (and was clipped).
+    public func pair(holding d: Double) -> (plus: Double, minus: Double, level: Int, clipped: Bool) {
+        let lo = gMinMicroSiemens
+        if levels >= 2 {
+            let top = levels - 1, raw = (d / levelSpacingMicroSiemens).rounded()
+            let k = Int(min(max(raw, -Double(top)), Double(top)))
+            return (lo + Double(max(k, 0)) * levelSpacingMicroSiemens, lo + Double(max(-k, 0)) * levelSpacingMicroSiemens,
+                    k, abs(raw) > Double(top))
+        }
+        let width = gMaxMicroSiemens - lo, dq = min(max(d, -width), width)
+        return (lo + max(dq, 0), lo + max(-dq, 0), 0, abs(d) > width)
+    }
+
     /// One read of a device at conductance `g` µS: `g + N(0, σ_read)`, µS.
     public func read(_ g: Double, rng: inout RandomGenerator) -> Double {
         readSigmaMicroSiemens > 0 ? g + readSigmaMicroSiemens * rng.nextNormal() : g

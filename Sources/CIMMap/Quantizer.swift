@@ -66,7 +66,6 @@ public enum Quantizer {
         }
         let leveled = device.levels >= 2
         let top = leveled ? device.levels - 1 : 0
-        let delta = device.levelSpacingMicroSiemens
         let n = rows * columns
         var tp = [Float](repeating: Float(lo), count: n), tm = tp
         var lp = [UInt8](repeating: 0, count: leveled ? n : 0), lm = lp
@@ -76,22 +75,12 @@ public enum Quantizer {
             let scale = columnScales?[c] ?? layerScale
             for r in 0..<rows {
                 let w = Double(weights[c * rows + r])
-                let d = w / scale
-                var plus = lo, minus = lo
+                let (plus, minus, k, beyond) = device.pair(holding: w / scale)
+                if beyond { clipped += 1 }
                 if leveled {
-                    let raw = (d / delta).rounded()
-                    if abs(raw) > Double(top) { clipped += 1 }
-                    let k = Int(min(max(raw, -Double(top)), Double(top)))
-                    plus = lo + Double(max(k, 0)) * delta
-                    minus = lo + Double(max(-k, 0)) * delta
                     lp[r * columns + c] = UInt8(max(k, 0))
                     lm[r * columns + c] = UInt8(max(-k, 0))
                     hist[k + top] += 1
-                } else {
-                    if abs(d) > width { clipped += 1 }
-                    let dq = min(max(d, -width), width)
-                    plus = lo + max(dq, 0)
-                    minus = lo + max(-dq, 0)
                 }
                 tp[r * columns + c] = Float(plus)
                 tm[r * columns + c] = Float(minus)

@@ -16,8 +16,8 @@ import CIMNetwork
 ///    layer's groups share it), `d = w / scale` µS, rounded to whole levels
 ///    `k = clamp(round(d/Δ), ±(levels − 1))` (a continuous device: `d` clamped to ±(gMax − gMin)),
 ///    and the pair `G⁺ = gMin + max(k, 0)·Δ`, `G⁻ = gMin + max(−k, 0)·Δ`. Nothing clips: the
-///    largest weight sets the scale. CIMTrain cannot import CIMMap (they are peers), so these
-///    four lines are repeated here; a test in CIMMapTests checks them against the exporter.
+///    largest weight sets the scale. CIMTrain cannot import CIMMap (they are peers); both take the
+///    pair from ``DeviceModel/pair(holding:)``, and a test in CIMMapTests checks them against each other.
 /// 2. **Programming, as `cim evaluate` does it**, through the one programming path's bulk entry
 ///    (``DeviceProgrammer/programBulk(_:seconds:streams:)``): every device lands at `max(0, target + K·σ(target)·z)` (K =
 ///    ``HardwareAwareConfig/noiseScale``, σ the device's constant, polynomial-in-G or per-level
@@ -122,23 +122,13 @@ public struct HardwareAwareChip: Sendable {
     /// A layer's weights (`[out, in]`) as pair targets (µS, same layout) and the layer's scale
     /// (weight units per µS), exactly as CIMMap's `Quantizer` computes them without column scales.
     public static func map(_ weights: ArraySlice<Float>, device: DeviceModel) -> (plus: [Float], minus: [Float], weightPerMicroSiemens: Double) {
-        let lo = device.gMinMicroSiemens, width = device.gMaxMicroSiemens - lo
+        let width = device.gMaxMicroSiemens - device.gMinMicroSiemens
         let maxAbs = Double(weights.reduce(Float(0)) { max($0, abs($1)) })
         let scale = maxAbs > 0 ? maxAbs / width : 1 / width
-        let leveled = device.levels >= 2
-        let top = Double(leveled ? device.levels - 1 : 0), delta = device.levelSpacingMicroSiemens
         var plus = [Float](repeating: 0, count: weights.count), minus = plus
         for (k, w) in weights.enumerated() {
-            let d = Double(w) / scale
-            if leveled {
-                let q = min(max((d / delta).rounded(), -top), top)
-                plus[k] = Float(lo + max(q, 0) * delta)
-                minus[k] = Float(lo + max(-q, 0) * delta)
-            } else {
-                let dq = min(max(d, -width), width)
-                plus[k] = Float(lo + max(dq, 0))
-                minus[k] = Float(lo + max(-dq, 0))
-            }
+            let p = device.pair(holding: Double(w) / scale)
+            (plus[k], minus[k]) = (Float(p.plus), Float(p.minus))
         }
         return (plus, minus, scale)
     }

@@ -18,6 +18,11 @@ struct DatasetFileFlags: ParsableArguments {
     /// The file options, or nil when none was given; `trainKeys` is the command's `--train-keys`.
     /// Giving any of them without `--data` is an error.
     func options(data: String?, trainKeys: String? = nil) throws(CIMError) -> DatasetFileOptions? {
+        try Self.options(data: data, layout: layout, testKeys: testKeys, trainKeys: trainKeys)
+    }
+
+    /// The same from the flags' texts (for a command that has only some of them).
+    static func options(data: String?, layout: String?, testKeys: String?, trainKeys: String?) throws(CIMError) -> DatasetFileOptions? {
         guard layout != nil || testKeys != nil || trainKeys != nil else { return nil }
         guard data != nil else {
             let flag = layout != nil ? "--layout" : testKeys != nil ? "--test-keys" : "--train-keys"

@@ -37,7 +37,7 @@ struct Verify: ParsableCommand {
                 throw CIMError.invalidConfig(field: "--calibration-data", reason: "\(image) is not calibrated (it has no provenance 'calibration')")
             }
             let record = try JSONDecoder().decode(CalibrationRecord.self, from: Data(text.utf8))
-            let hash = try Self.calibrationSHA256(calibrationData, record: record, options: options(data: calibrationData))
+            let hash = try Self.calibrationSHA256(calibrationData, record: record, options: DatasetFileFlags.options(data: calibrationData, layout: layout, testKeys: nil, trainKeys: trainKeys))
             guard hash == record.inputSHA256 else {
                 throw CIMError.invalidConfig(field: "--calibration-data", reason: "the first \(record.images) training images of \(calibrationData) "
                     + "have SHA-256 \(hash), but \(image) was calibrated on inputs with SHA-256 \(record.inputSHA256)")
@@ -45,20 +45,6 @@ struct Verify: ParsableCommand {
             checked = ", calibration set matches \(calibrationData)"
         }
         print("ok: \(image) is a sound chip image (schema \(version), \(calibrated == nil ? "" : "calibrated, ")\(img.layers.first.map { $0.slicing.count > 1 ? "\($0.slicing.count) bit slices, " : "" } ?? "")chip \(img.spec.name), \(img.tiles.count) tiles, \(img.layers.count) weighted layers\(checked))")
-    }
-
-    /// `--layout` and `--train-keys` as dataset-file options (nil when neither is given).
-    func options(data: String) throws(CIMError) -> DatasetFileOptions? {
-        guard layout != nil || trainKeys != nil else { return nil }
-        var o = DatasetFileOptions()
-        if let layout {
-            guard let l = DatasetFileOptions.Layout(rawValue: layout.lowercased()) else {
-                throw CIMError.invalidConfig(field: "--layout", reason: "unknown layout '\(layout)' (known: nhwc, nchw)")
-            }
-            o.layout = l
-        }
-        if let trainKeys { (o.trainImages, o.trainLabels) = try DatasetFileOptions.parseKeys(trainKeys, field: "--train-keys") }
-        return o
     }
 
     /// SHA-256 of the first `record.images` training images of `data` (float32 little-endian, the
